@@ -1,0 +1,314 @@
+// Package bot is Veille's Discord face: the command table, the router that
+// defers and edits interactions, the handlers, and Discord formatting limits.
+// It is the only package that imports discordgo.
+//
+// Members ask with /ask, /search, /latest and /sources, or by mentioning
+// the bot; a reply to an answer, or a message in the thread under it, is a
+// follow-up that carries the earlier exchange. Every answer gets 👍/👎
+// buttons whose votes are appended to a JSONL file.
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/veille/veille/rag"
+)
+
+// Pipeline is what the bot needs from the RAG core.
+type Pipeline interface {
+	Ask(ctx context.Context, question string, opts rag.SearchOptions) (rag.Answer, error)
+	Search(ctx context.Context, query string, opts rag.SearchOptions) ([]rag.Hit, error)
+	Latest(ctx context.Context, n int) ([]rag.ArticleInfo, error)
+	Stats(ctx context.Context) (rag.Stats, error)
+}
+
+// Defaults for the zero values of Config.
+const (
+	DefaultUserRate        = 5 // questions per minute per user
+	DefaultMaxConcurrent   = 4
+	DefaultAnswerTimeout   = 90 * time.Second
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// The gateway intents the bot asks for. Message Content is privileged (it
+// must be enabled in the developer portal): without it, messages in a
+// thread under an answer that do not mention the bot arrive empty.
+const intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages |
+	discordgo.IntentsDirectMessages | discordgo.IntentsMessageContent
+
+// Config is how the bot runs. Zero values mean defaults.
+type Config struct {
+	Token   string // bot token, with or without the "Bot " prefix
+	GuildID string // register commands on this guild only (development); "" = globally
+	// APIBase sends the REST API elsewhere, e.g. to a rate-limit proxy or a
+	// fake: https://discord.com/api/v10/x goes to APIBase+"/api/v10/x".
+	// "" means Discord itself.
+	APIBase string
+	// HTTPClient makes the REST calls; its transport should honour
+	// HTTPS_PROXY (http.DefaultTransport does). nil means a default client.
+	HTTPClient    *http.Client
+	Logger        *slog.Logger
+	UserRate      int           // questions per minute per user
+	MaxConcurrent int           // answers computed at once
+	AnswerTimeout time.Duration // per answer, pipeline included
+	// ShutdownTimeout bounds how long Run waits for in-flight answers once
+	// its context is done before cancelling them.
+	ShutdownTimeout time.Duration
+	FeedbackPath    string // JSONL file for 👍/👎 votes; "" hides the buttons
+	Now             func() time.Time
+}
+
+// Bot answers Discord interactions and mentions with a Pipeline.
+type Bot struct {
+	token           string
+	guildID         string
+	client          *http.Client
+	log             *slog.Logger
+	pipeline        Pipeline
+	answerTimeout   time.Duration
+	shutdownTimeout time.Duration
+	now             func() time.Time
+	newID           func() string
+	limiter         *userLimiter
+	slots           semaphore
+	feedback        *feedbackLog // nil without FeedbackPath
+	memory          memory
+	commands        map[string]command
+	running         atomic.Bool
+}
+
+// New checks cfg, reporting every problem at once, and returns a Bot ready to Run.
+func New(cfg Config, p Pipeline) (*Bot, error) {
+	var problems []error
+	token := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(cfg.Token), "Bot "))
+	if token == "" {
+		problems = append(problems, errors.New("token is empty"))
+	}
+	if cfg.GuildID != "" && !isSnowflake(cfg.GuildID) {
+		problems = append(problems, fmt.Errorf("guild ID %q is not a Discord ID", cfg.GuildID))
+	}
+	var base *url.URL
+	if cfg.APIBase != "" {
+		u, err := url.Parse(cfg.APIBase)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, fmt.Errorf("API base %q is not an http(s) URL", cfg.APIBase))
+		} else {
+			base = u
+		}
+	}
+	if cfg.UserRate < 0 {
+		problems = append(problems, fmt.Errorf("user rate %d is negative", cfg.UserRate))
+	}
+	if cfg.MaxConcurrent < 0 {
+		problems = append(problems, fmt.Errorf("max concurrent %d is negative", cfg.MaxConcurrent))
+	}
+	if cfg.AnswerTimeout < 0 {
+		problems = append(problems, fmt.Errorf("answer timeout %v is negative", cfg.AnswerTimeout))
+	}
+	if cfg.ShutdownTimeout < 0 {
+		problems = append(problems, fmt.Errorf("shutdown timeout %v is negative", cfg.ShutdownTimeout))
+	}
+	if p == nil {
+		problems = append(problems, errors.New("pipeline is nil"))
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("bot config: %w", errors.Join(problems...))
+	}
+
+	b := &Bot{
+		token:           token,
+		guildID:         cfg.GuildID,
+		client:          redirect(cfg.HTTPClient, base),
+		log:             cfg.Logger,
+		pipeline:        p,
+		answerTimeout:   orDefault(cfg.AnswerTimeout, DefaultAnswerTimeout),
+		shutdownTimeout: orDefault(cfg.ShutdownTimeout, DefaultShutdownTimeout),
+		now:             cfg.Now,
+		newID:           randomID,
+	}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	b.log = b.log.With("component", "bot")
+	if b.now == nil {
+		b.now = time.Now
+	}
+	b.limiter = newUserLimiter(orDefault(cfg.UserRate, DefaultUserRate), b.now)
+	b.slots = make(semaphore, orDefault(cfg.MaxConcurrent, DefaultMaxConcurrent))
+	if cfg.FeedbackPath != "" {
+		b.feedback = &feedbackLog{path: cfg.FeedbackPath}
+	}
+	b.commands = map[string]command{}
+	for _, c := range b.commandTable() {
+		b.commands[c.def.Name] = c
+	}
+	return b, nil
+}
+
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+func isSnowflake(s string) bool {
+	if len(s) < 5 || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// randomID returns a short random answer ID for button custom IDs.
+func randomID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Run connects to Discord, registers the commands (globally, or on
+// Config.GuildID) with the application ID from READY, and serves until ctx
+// is done. It then stops taking commands, waits up to ShutdownTimeout for
+// in-flight answers before cancelling them, and closes the session.
+// Reconnects are left to discordgo and logged. Run may be called once.
+func (b *Bot) Run(ctx context.Context) error {
+	if !b.running.CompareAndSwap(false, true) {
+		return errors.New("bot: Run called twice")
+	}
+	s, err := discordgo.New("Bot " + b.token)
+	if err != nil {
+		return fmt.Errorf("create discord session: %w", err)
+	}
+	s.Client = b.client
+	s.Identify.Intents = intents
+	s.ShouldReconnectOnError = true
+
+	// Work outlives ctx by up to ShutdownTimeout so that answers in
+	// progress can still be delivered during shutdown.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	var inflight gate
+
+	ready := make(chan *discordgo.Ready, 1)
+	s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
+		select {
+		case ready <- r:
+		default:
+		}
+	})
+	s.AddHandler(func(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+		if inflight.enter() {
+			defer inflight.leave()
+			b.onInteraction(work, s, ic.Interaction)
+		}
+	})
+	s.AddHandler(func(s *discordgo.Session, m *discordgo.MessageCreate) {
+		if inflight.enter() {
+			defer inflight.leave()
+			b.onMessage(work, s, m.Message)
+		}
+	})
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+		b.log.Warn("gateway disconnected; discordgo reconnects")
+	})
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
+		b.log.Info("gateway session resumed")
+	})
+
+	if err := s.Open(); err != nil {
+		return fmt.Errorf("open discord gateway: %w", err)
+	}
+	var r *discordgo.Ready
+	select {
+	case r = <-ready:
+	case <-ctx.Done():
+		return b.close(s)
+	}
+	appID := ""
+	if r.Application != nil {
+		appID = r.Application.ID
+	}
+	if appID == "" && r.User != nil {
+		appID = r.User.ID
+	}
+	defs := make([]*discordgo.ApplicationCommand, 0, len(b.commands))
+	for _, c := range b.commandTable() {
+		defs = append(defs, c.def)
+	}
+	if _, err := s.ApplicationCommandBulkOverwrite(appID, b.guildID, defs, discordgo.WithContext(ctx)); err != nil {
+		return errors.Join(fmt.Errorf("register %d commands for application %s: %w", len(defs), appID, err), b.close(s))
+	}
+	b.log.Info("connected", "application_id", appID, "guild_id", b.guildID, "commands", len(defs))
+
+	<-ctx.Done()
+	b.log.Info("shutting down")
+	inflight.shut()
+	done := make(chan struct{})
+	go func() {
+		inflight.wait()
+		close(done)
+	}()
+	timer := time.NewTimer(b.shutdownTimeout)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		b.log.Warn("cancelling answers still in progress", "timeout_ms", b.shutdownTimeout.Milliseconds())
+		cancelWork()
+		<-done
+	}
+	return b.close(s)
+}
+
+func (b *Bot) close(s *discordgo.Session) error {
+	if err := s.Close(); err != nil {
+		return fmt.Errorf("close discord session: %w", err)
+	}
+	return nil
+}
+
+// gate counts event handlers in flight and refuses new ones once shut.
+type gate struct {
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+func (g *gate) enter() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return false
+	}
+	g.wg.Add(1)
+	return true
+}
+
+func (g *gate) leave() { g.wg.Done() }
+
+func (g *gate) shut() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+}
+
+func (g *gate) wait() { g.wg.Wait() }

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/veille/veille/rag"
+)
+
+// queryFlags are the flags ask and search share.
+type queryFlags struct {
+	json   *bool
+	k      *int
+	source *string
+	since  *string
+}
+
+func newQueryFlags(fs *flag.FlagSet, defK int) queryFlags {
+	return queryFlags{
+		json:   fs.Bool("json", false, "print JSON"),
+		k:      fs.Int("k", defK, "number of articles"),
+		source: fs.String("source", "", "only articles from this source"),
+		since:  fs.String("since", "", "only articles published since: a duration (7d, 48h) or a date (2024-03-01)"),
+	}
+}
+
+func (q queryFlags) options(now time.Time) (rag.SearchOptions, error) {
+	if *q.k < 1 || *q.k > 50 {
+		return rag.SearchOptions{}, usagef("-k must be between 1 and 50, not %d", *q.k)
+	}
+	opts := rag.SearchOptions{K: *q.k, Source: *q.source}
+	if *q.since != "" {
+		t, err := parseSince(now, *q.since)
+		if err != nil {
+			return opts, err
+		}
+		opts.Since = t
+	}
+	return opts, nil
+}
+
+// parseSince reads "7d", "48h", "2024-03-01" or an RFC 3339 time.
+func parseSince(now time.Time, s string) (time.Time, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(d); err == nil && n > 0 {
+			return now.AddDate(0, 0, -n), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return now.Add(-d), nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, usagef("--since %q: want a duration (7d, 48h) or a date (2024-03-01)", s)
+}
+
+func (a *app) ask(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("ask", flag.ContinueOnError)
+	qf := newQueryFlags(fs, 3)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	question, err := rag.CheckQuery(strings.Join(pos, " "))
+	if err != nil {
+		return err
+	}
+	opts, err := qf.options(time.Now())
+	if err != nil {
+		return err
+	}
+	ix, err := a.openIndex(ctx)
+	if err != nil {
+		return err
+	}
+	ans, err := ix.Ask(ctx, question, opts)
+	if err != nil {
+		return err
+	}
+	if *qf.json {
+		return writeJSON(a.stdout, askJSON(ans))
+	}
+	writeAnswer(a.stdout, ans)
+	return nil
+}
+
+func (a *app) search(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("search", flag.ContinueOnError)
+	qf := newQueryFlags(fs, 5)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	query, err := rag.CheckQuery(strings.Join(pos, " "))
+	if err != nil {
+		return err
+	}
+	opts, err := qf.options(time.Now())
+	if err != nil {
+		return err
+	}
+	ix, err := a.openIndex(ctx)
+	if err != nil {
+		return err
+	}
+	hits, err := ix.Search(ctx, query, opts)
+	if err != nil {
+		return err
+	}
+	if *qf.json {
+		return writeJSON(a.stdout, searchJSON(query, hits))
+	}
+	writeHits(a.stdout, hits)
+	return nil
+}
+
+// JSON shapes: the command-line contract in DESIGN.md.
+type citationOut struct {
+	N         int     `json:"n"`
+	ArticleID string  `json:"article_id"`
+	Title     string  `json:"title"`
+	URL       string  `json:"url"`
+	Published *string `json:"published"`
+	Source    string  `json:"source"`
+	Passage   string  `json:"passage"`
+}
+
+type askOut struct {
+	Question  string        `json:"question"`
+	Answer    string        `json:"answer"`
+	Grounded  bool          `json:"grounded"`
+	Citations []citationOut `json:"citations"`
+	Closest   []resultOut   `json:"closest,omitempty"`
+}
+
+type resultOut struct {
+	ArticleID string  `json:"article_id"`
+	Title     string  `json:"title"`
+	URL       string  `json:"url"`
+	Published *string `json:"published"`
+	Source    string  `json:"source"`
+	Score     float64 `json:"score"`
+	Passage   string  `json:"passage"`
+}
+
+type searchOut struct {
+	Query   string      `json:"query"`
+	Results []resultOut `json:"results"`
+}
+
+func askJSON(ans rag.Answer) askOut {
+	out := askOut{Question: ans.Question, Answer: ans.Text, Grounded: ans.Grounded, Citations: []citationOut{}}
+	for _, c := range ans.Citations {
+		out.Citations = append(out.Citations, citationOut{
+			N: c.N, ArticleID: c.ArticleID, Title: c.Title, URL: c.URL,
+			Published: dateOut(c.Published), Source: c.Source, Passage: c.Passage,
+		})
+	}
+	for _, h := range ans.Closest {
+		out.Closest = append(out.Closest, hitOut(h))
+	}
+	return out
+}
+
+func searchJSON(q string, hits []rag.Hit) searchOut {
+	out := searchOut{Query: q, Results: []resultOut{}}
+	for _, h := range hits {
+		out.Results = append(out.Results, hitOut(h))
+	}
+	return out
+}
+
+func hitOut(h rag.Hit) resultOut {
+	r := resultOut{
+		ArticleID: h.ArticleID, Title: h.Title, URL: h.URL,
+		Published: dateOut(h.Published), Source: h.Source, Score: h.Score,
+	}
+	if len(h.Passages) > 0 {
+		r.Passage = h.Passages[0].Text
+	}
+	return r
+}
+
+// dateOut renders a date-only time as YYYY-MM-DD, another as RFC 3339, and
+// an unknown one as null.
+func dateOut(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := formatDate(t)
+	return &s
+}
+
+func formatDate(t time.Time) string {
+	u := t.UTC()
+	if u.Hour() == 0 && u.Minute() == 0 && u.Second() == 0 {
+		return u.Format("2006-01-02")
+	}
+	return t.Format(time.RFC3339)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func writeAnswer(w io.Writer, ans rag.Answer) {
+	fmt.Fprintln(w, ans.Text)
+	if len(ans.Citations) > 0 {
+		fmt.Fprintln(w, "\nSources:")
+		for _, c := range ans.Citations {
+			fmt.Fprintf(w, "  [%d] %s\n", c.N, describe(c.Title, c.Source, c.Published))
+			if c.URL != "" {
+				fmt.Fprintf(w, "      %s\n", c.URL)
+			}
+		}
+	}
+	if len(ans.Closest) > 0 {
+		fmt.Fprintln(w, "\nClosest articles:")
+		for _, h := range ans.Closest {
+			fmt.Fprintf(w, "  - %s\n", describe(h.Title, h.Source, h.Published))
+			if h.URL != "" {
+				fmt.Fprintf(w, "    %s\n", h.URL)
+			}
+		}
+	}
+}
+
+func writeHits(w io.Writer, hits []rag.Hit) {
+	if len(hits) == 0 {
+		fmt.Fprintln(w, "No matching articles.")
+		return
+	}
+	for i, h := range hits {
+		fmt.Fprintf(w, "%d. %s\n", i+1, describe(h.Title, h.Source, h.Published))
+		if h.URL != "" {
+			fmt.Fprintf(w, "   %s\n", h.URL)
+		}
+		if len(h.Passages) > 0 {
+			fmt.Fprintf(w, "   %s\n", snippet(h.Passages[0].Text, 200))
+		}
+	}
+}
+
+func describe(title, source string, published time.Time) string {
+	parts := []string{title}
+	var meta []string
+	if source != "" {
+		meta = append(meta, source)
+	}
+	if !published.IsZero() {
+		meta = append(meta, formatDate(published))
+	}
+	if len(meta) > 0 {
+		parts = append(parts, strings.Join(meta, ", "))
+	}
+	return strings.Join(parts, " — ")
+}
+
+func snippet(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
+		cut = cut[:i]
+	}
+	return cut + "…"
+}

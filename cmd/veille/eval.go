@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/veille/veille/rag"
+	"github.com/veille/veille/rag/article"
+	"github.com/veille/veille/rag/eval"
+)
+
+// eval measures retrieval on a corpus and questions, in a throw-away
+// in-memory index: the data directory is not touched.
+func (a *app) eval(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	corpus := fs.String("corpus", "", "corpus JSONL (required)")
+	questions := fs.String("questions", "", "questions JSONL (required)")
+	k := fs.Int("k", 10, "articles ranked per question")
+	predictions := fs.String("predictions", "", "write the rankings as JSONL to this file")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 || *corpus == "" || *questions == "" {
+		return usagef("usage: veille eval --corpus FILE --questions FILE [-k N] [--predictions FILE] [--json]")
+	}
+	if *k < 1 || *k > 50 {
+		return usagef("-k must be between 1 and 50, not %d", *k)
+	}
+	qf, err := os.Open(*questions)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	qs, err := eval.ReadQuestions(qf, *questions)
+	qf.Close()
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	arts, problems, err := article.LoadPaths(ctx, []string{*corpus})
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	for _, p := range problems {
+		fmt.Fprintf(a.stderr, "skipped %v\n", p)
+	}
+	opts, err := a.indexOptions()
+	if err != nil {
+		return err
+	}
+	ix, err := rag.New(opts)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	res, err := ix.Add(ctx, arts, a.progress("Indexing", len(arts)))
+	if err != nil {
+		return err
+	}
+	a.log.Info("eval corpus indexed", "articles", res.Added, "chunks", res.Chunks, "elapsed_ms", time.Since(start).Milliseconds())
+	start = time.Now()
+	preds, err := eval.Run(ctx, qs, func(ctx context.Context, q eval.Question) ([]string, error) {
+		hits, err := ix.Search(ctx, q.Question, rag.SearchOptions{K: *k})
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]string, len(hits))
+		for i, h := range hits {
+			ids[i] = h.ArticleID
+		}
+		return ids, nil
+	})
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	a.log.Info("eval questions ranked", "questions", len(qs), "elapsed_ms", time.Since(start).Milliseconds())
+	if *predictions != "" {
+		if err := writePredictions(*predictions, preds); err != nil {
+			return err
+		}
+	}
+	rep := eval.Score(qs, preds)
+	if *asJSON {
+		return writeJSON(a.stdout, rep)
+	}
+	fmt.Fprintf(a.stdout, "%-6s %5s %9s %9s %9s %7s\n", "subset", "n", "Recall@1", "Recall@5", "Recall@10", "MRR@10")
+	row := func(name string, m eval.Metrics) {
+		fmt.Fprintf(a.stdout, "%-6s %5d %9.3f %9.3f %9.3f %7.3f\n", name, m.Questions, m.Recall1, m.Recall5, m.Recall10, m.MRR10)
+	}
+	row("all", rep.Metrics)
+	for _, l := range []string{"en", "fr"} {
+		if m, ok := rep.ByLang[l]; ok {
+			row(l, m)
+		}
+	}
+	return nil
+}
+
+func writePredictions(path string, preds []eval.Prediction) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write predictions: %w", err)
+	}
+	enc := json.NewEncoder(f)
+	for _, p := range preds {
+		if err := enc.Encode(p); err != nil {
+			f.Close()
+			return fmt.Errorf("write predictions: %w", err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write predictions: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// veille runs the command line in-process against its own data directory.
+func veille(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	getenv := func(k string) string { return env[k] }
+	var out, errb bytes.Buffer
+	err := run(t.Context(), args, getenv, strings.NewReader(""), &out, &errb)
+	code = exitCode(err, &errb)
+	return out.String(), errb.String(), code
+}
+
+func TestAskOnAFreshDataDirIndexesTheBundleAndCites(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := map[string]string{"VEILLE_DATA_DIR": dir}
+	out, errs, code := veille(t, env, "ask", "Qui serait le cerveau du groupe Lapsus$ ?")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"Lapsus$", "[1]", "Sources:", "datanews.levif.be", "2022-03-31"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "index.veille")); err != nil {
+		t.Fatalf("index not saved: %v", err)
+	}
+
+	out, errs, code = veille(t, env, "ask", "--json", "Qui serait le cerveau du groupe Lapsus$ ?")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got askOut
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if !got.Grounded || len(got.Citations) == 0 || got.Citations[0].N != 1 || got.Citations[0].URL == "" || got.Citations[0].Published == nil {
+		t.Fatalf("ask --json = %+v", got)
+	}
+}
+
+func TestSearchJSONOneRowPerArticle(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"VEILLE_DATA_DIR": t.TempDir()}
+	out, errs, code := veille(t, env, "search", "Pegasus WhatsApp", "--json", "-k", "10")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got searchOut
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	seen := map[string]bool{}
+	for _, r := range got.Results {
+		if seen[r.ArticleID] {
+			t.Errorf("article %s listed twice", r.ArticleID)
+		}
+		seen[r.ArticleID] = true
+	}
+	if len(got.Results) == 0 || !strings.Contains(got.Results[0].Title, "NSO") {
+		t.Fatalf("first result = %+v, want the NSO article", got.Results)
+	}
+}
+
+func TestIngestSkipsBrokenInputAndKeepsTheRest(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	write := func(name, body string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(src, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("corpus.jsonl", `{"id":"a1","title":"Rançongiciel chez un hôpital","url":"https://ex.fr/a1","date":"2024-05-02","source":"Ex","text":"Un hôpital a été frappé par un rançongiciel LockBit."}`+"\n"+
+		"{not json\n"+
+		`{"id":"a2","title":"Sans texte"}`+"\n")
+	write("binary.txt", "\x00\x01\x02binary\x00")
+	write("note.md", "---\ntitle: Fuite chez un opérateur\nurl: https://ex.fr/a3?utm_source=rss\ndate: 2024-06-01\nsource: Ex\n---\nUn opérateur télécom confirme une fuite de données clients.\n")
+	env := map[string]string{"VEILLE_DATA_DIR": t.TempDir()}
+	out, errs, code := veille(t, env, "ingest", src)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"corpus.jsonl:2", "corpus.jsonl:3", "binary.txt"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr does not name %q:\n%s", want, errs)
+		}
+	}
+	if !strings.Contains(out, "2 new") {
+		t.Errorf("want 2 new articles:\n%s", out)
+	}
+	// Re-ingesting changes nothing.
+	out, _, code = veille(t, env, "ingest", src)
+	if code != 0 || !strings.Contains(out, "0 new, 0 updated, 2 unchanged") {
+		t.Errorf("second ingest (exit %d):\n%s", code, out)
+	}
+	out, _, _ = veille(t, env, "search", "--json", "rançongiciel hôpital")
+	if !strings.Contains(out, `"article_id": "a1"`) {
+		t.Errorf("ingested article not found:\n%s", out)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want string
+	}{
+		{"no command", nil, nil, 2, "no command"},
+		{"unknown command", nil, []string{"frobnicate"}, 2, "unknown command"},
+		{"empty question", nil, []string{"ask", "  "}, 2, "empty"},
+		{"question too long", nil, []string{"ask", strings.Repeat("a", 10000)}, 2, "limit is"},
+		{"bad k", nil, []string{"search", "-k", "0", "x"}, 2, "-k"},
+		{"bad flag", nil, []string{"ask", "--nope", "x"}, 2, "nope"},
+		{"bad config", map[string]string{"LOG_LEVEL": "loud", "DIGEST_TZ": "Mars/Olympus"}, []string{"ask", "x"}, 2, "DIGEST_TZ"},
+		{"missing path", nil, []string{"ingest", filepath.Join(dir, "nope")}, 1, "nope"},
+		{"eval without files", nil, []string{"eval"}, 2, "usage"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"VEILLE_DATA_DIR": t.TempDir()}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			_, errs, code := veille(t, env, tt.args...)
+			if code != tt.code || !strings.Contains(errs, tt.want) {
+				t.Fatalf("exit %d, stderr %q; want exit %d mentioning %q", code, errs, tt.code, tt.want)
+			}
+		})
+	}
+}
+
+func TestConfigReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{
+		"LOG_LEVEL": "loud", "DIGEST_TIME": "25:99", "EMBED_PROVIDER": "magic",
+		"LLM_BASE_URL": "ftp://x", "FEED_REFRESH": "soon", "LLM_API_KEY": "sk-secret",
+	}
+	_, err := loadConfig(func(k string) string { return env[k] })
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"LOG_LEVEL", "DIGEST_TIME", "EMBED_PROVIDER", "LLM_BASE_URL", "FEED_REFRESH", "LLM_MODEL"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "sk-secret") {
+		t.Error("error leaks a secret")
+	}
+}

@@ -1,0 +1,323 @@
+package rag
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	chromem "github.com/philippgille/chromem-go"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/veille/veille/rag/analyze"
+	"github.com/veille/veille/rag/article"
+	"github.com/veille/veille/rag/chunk"
+	"github.com/veille/veille/rag/embed"
+	"github.com/veille/veille/rag/lexical"
+)
+
+// collectionName is the one chromem-go collection an index keeps its chunks in.
+const collectionName = "chunks"
+
+// Metadata keys stored with every chunk in chromem-go.
+const (
+	metaArticleID = "article_id"
+	metaTitle     = "title"
+	metaURL       = "url"
+	metaPublished = "published"
+	metaSource    = "source"
+	metaSourceKey = "source_key" // lower-cased source, for equality filters
+	metaLang      = "lang"
+	metaStart     = "start"
+	metaEnd       = "end"
+)
+
+// Embedder turns text into vectors. Documents and queries may be embedded
+// differently (prefixes, weights); both must come back L2-normalised.
+type Embedder interface {
+	EmbedDocument(ctx context.Context, text string) ([]float32, error)
+	EmbedQuery(ctx context.Context, text string) ([]float32, error)
+	Identity() embed.Identity
+}
+
+// Options configures an Index.
+type Options struct {
+	Embedder    Embedder      // required
+	Chunking    chunk.Options // zero value means chunk.DefaultOptions()
+	Logger      *slog.Logger  // nil discards
+	Now         func() time.Time
+	Concurrency int // embedding workers; 0 means GOMAXPROCS
+}
+
+// Index holds articles as embedded chunks (chromem-go) plus a BM25 index over
+// the same chunks, and knows which article every chunk came from.
+// It is safe for concurrent use.
+type Index struct {
+	opts Options
+	log  *slog.Logger
+
+	mu  sync.RWMutex
+	db  *chromem.DB
+	col *chromem.Collection
+	lex *lexical.Index
+	man *manifest
+}
+
+// New returns an empty in-memory index.
+func New(opts Options) (*Index, error) {
+	if opts.Embedder == nil {
+		return nil, errors.New("new index: no embedder")
+	}
+	if opts.Chunking == (chunk.Options{}) {
+		opts.Chunking = chunk.DefaultOptions()
+	}
+	if err := opts.Chunking.Validate(); err != nil {
+		return nil, fmt.Errorf("new index: %w", err)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = runtime.GOMAXPROCS(0)
+	}
+	ix := &Index{
+		opts: opts,
+		log:  opts.Logger.With("component", "index"),
+		db:   chromem.NewDB(),
+		lex:  lexical.New(lexical.DefaultParams()),
+		man:  newManifest(opts.Embedder.Identity()),
+	}
+	// Never a nil embedding function: chromem-go would silently use OpenAI.
+	col, err := ix.db.CreateCollection(collectionName, nil, ix.embedFunc())
+	if err != nil {
+		return nil, fmt.Errorf("new index: %w", err)
+	}
+	ix.col = col
+	return ix, nil
+}
+
+// embedFunc adapts the embedder to chromem-go, for the rare path where
+// chromem-go embeds by itself (we always pass vectors we computed).
+func (ix *Index) embedFunc() chromem.EmbeddingFunc {
+	return func(ctx context.Context, text string) ([]float32, error) {
+		return ix.opts.Embedder.EmbedDocument(ctx, text)
+	}
+}
+
+// Len reports the number of articles indexed.
+func (ix *Index) Len() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return len(ix.man.Articles)
+}
+
+// Chunks reports the number of chunks indexed.
+func (ix *Index) Chunks() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.col.Count()
+}
+
+// AddResult says what an Add did.
+type AddResult struct {
+	Added     int // new articles
+	Updated   int // articles whose content changed; old chunks replaced
+	Unchanged int // same article, same content: nothing done
+	Duplicate int // same content or URL as another article already kept
+	Chunks    int // chunks embedded
+	Skipped   []error
+}
+
+// Progress is called after each article is embedded during Add.
+type Progress func(done, total int)
+
+// Add indexes articles: new ones are chunked and embedded, changed ones replace
+// their old chunks, identical ones change nothing. Articles are normalised
+// first; one that cannot be is skipped and reported in AddResult.Skipped.
+// On error (embedding failed, ctx cancelled) the index is left as it was.
+func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progress) (AddResult, error) {
+	var res AddResult
+	type job struct {
+		art    article.Article
+		hash   string
+		prev   *storedArticle
+		chunks []chunk.Chunk
+		vecs   [][]float32
+	}
+
+	ix.mu.RLock()
+	var jobs []*job
+	seenHash := map[string]string{}
+	seenURL := map[string]string{}
+	for _, a := range arts {
+		n, err := article.Normalize(a)
+		if err != nil {
+			res.Skipped = append(res.Skipped, fmt.Errorf("article %q: %w", firstNonEmpty(a.ID, a.URL, a.Title), err))
+			continue
+		}
+		h := article.ContentHash(n)
+		prev := ix.man.Articles[n.ID]
+		if prev == nil && n.URL != "" {
+			if id, ok := ix.man.byURL(n.URL); ok {
+				// Same canonical URL under another ID: the same article.
+				n.ID = id
+				prev = ix.man.Articles[id]
+			}
+		}
+		if prev != nil && prev.Hash == h {
+			res.Unchanged++
+			continue
+		}
+		if id, ok := ix.man.byHash(h); ok && id != n.ID {
+			res.Duplicate++
+			continue
+		}
+		if id, ok := seenHash[h]; ok && id != n.ID {
+			res.Duplicate++
+			continue
+		}
+		if n.URL != "" {
+			if id, ok := seenURL[n.URL]; ok && id != n.ID {
+				res.Duplicate++
+				continue
+			}
+			seenURL[n.URL] = n.ID
+		}
+		seenHash[h] = n.ID
+		jobs = append(jobs, &job{art: n, hash: h, prev: prev, chunks: chunk.Split(n.Text, ix.opts.Chunking)})
+	}
+	ix.mu.RUnlock()
+
+	// Embed outside the lock: this is the slow part, and readers keep going.
+	var done int
+	var doneMu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(ix.opts.Concurrency)
+	for _, j := range jobs {
+		g.Go(func() error {
+			j.vecs = make([][]float32, len(j.chunks))
+			for i, c := range j.chunks {
+				v, err := ix.opts.Embedder.EmbedDocument(gctx, embedText(j.art.Title, c.Text))
+				if err != nil {
+					return fmt.Errorf("embed chunk %d of %s: %w", i, j.art.ID, err)
+				}
+				j.vecs[i] = v
+			}
+			if progress != nil {
+				doneMu.Lock()
+				done++
+				progress(done, len(jobs))
+				doneMu.Unlock()
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return AddResult{}, fmt.Errorf("add %d articles: %w", len(jobs), err)
+	}
+
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	now := ix.opts.Now().UTC()
+	for _, j := range jobs {
+		firstSeen := now
+		if prev := ix.man.Articles[j.art.ID]; prev != nil {
+			ix.removeChunksLocked(prev)
+			firstSeen = prev.FirstSeen
+			res.Updated++
+		} else {
+			res.Added++
+		}
+		a := j.art
+		meta := map[string]string{
+			metaArticleID: a.ID,
+			metaTitle:     a.Title,
+			metaURL:       a.URL,
+			metaSource:    a.Source,
+			metaSourceKey: sourceKey(a.Source),
+			metaLang:      a.Lang,
+		}
+		if !a.Published.IsZero() {
+			meta[metaPublished] = a.Published.UTC().Format(time.RFC3339)
+		}
+		for i, c := range j.chunks {
+			m := make(map[string]string, len(meta)+2)
+			for k, v := range meta {
+				m[k] = v
+			}
+			m[metaStart] = strconv.Itoa(c.Start)
+			m[metaEnd] = strconv.Itoa(c.End)
+			id := chunkID(a.ID, i)
+			doc := chromem.Document{ID: id, Metadata: m, Embedding: j.vecs[i], Content: c.Text}
+			if err := ix.col.AddDocument(ctx, doc); err != nil {
+				// Only fails on an empty ID or empty vector: a bug, not input.
+				return res, fmt.Errorf("store chunk %s: %w", id, err)
+			}
+			ix.lex.Add(id, analyze.Terms(a.Title+"\n"+c.Text, a.Lang))
+		}
+		ix.man.put(&storedArticle{
+			ID: a.ID, Title: a.Title, URL: a.URL, Source: a.Source, Lang: a.Lang,
+			Published: a.Published, FirstSeen: firstSeen, Hash: j.hash,
+			Chunks: len(j.chunks), Text: a.Text,
+		})
+		res.Chunks += len(j.chunks)
+	}
+	if len(jobs) > 0 {
+		ix.man.Updated = now
+	}
+	return res, nil
+}
+
+// Remove deletes an article and its chunks; it reports whether it was there.
+func (ix *Index) Remove(ctx context.Context, id string) bool {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	prev := ix.man.Articles[id]
+	if prev == nil {
+		return false
+	}
+	ix.removeChunksLocked(prev)
+	ix.man.remove(id)
+	return true
+}
+
+func (ix *Index) removeChunksLocked(a *storedArticle) {
+	ids := make([]string, a.Chunks)
+	for i := range a.Chunks {
+		ids[i] = chunkID(a.ID, i)
+		ix.lex.Remove(ids[i])
+	}
+	if len(ids) > 0 {
+		// Delete with IDs only cannot fail.
+		_ = ix.col.Delete(context.Background(), nil, nil, ids...)
+	}
+}
+
+// embedText is what the embedder sees for a chunk: the title gives context
+// to passages that never name their subject.
+func embedText(title, text string) string {
+	if title == "" {
+		return text
+	}
+	return title + "\n\n" + text
+}
+
+func chunkID(articleID string, i int) string {
+	return articleID + "#" + strconv.Itoa(i)
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return "(unnamed)"
+}

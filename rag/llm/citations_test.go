@@ -1,0 +1,192 @@
+package llm
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var news = []Passage{
+	{N: 1, Title: "Orange victime d'une cyberattaque", Source: "Le Monde", Date: "2024-02-12",
+		Text: "L'opérateur Orange a subi une cyberattaque en février 2024. Les données de 850 000 clients ont été dérobées."},
+	{N: 2, Title: "Apple lance un iPhone pliable", Source: "Les Echos", Date: "2024-09-10",
+		Text: "Apple a présenté mardi un nouvel iPhone pliable, vendu 1 999 euros."},
+	{N: 3, Title: "Grève à la SNCF", Source: "Ouest-France", Date: "2024-05-02",
+		Text: "Les cheminots de la SNCF sont en grève jeudi pour les salaires."},
+}
+
+func TestCheckCitations(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		answer   string
+		passages []Passage // nil means news
+		want     Checked
+	}{
+		{
+			name:   "valid",
+			answer: "Orange a subi une cyberattaque [1]. Apple a présenté un iPhone pliable [2].",
+			want: Checked{Text: "Orange a subi une cyberattaque [1]. Apple a présenté un iPhone pliable [2].",
+				Cited: []int{1, 2}},
+		},
+		{
+			name:   "renumbered in order of first use",
+			answer: "Apple a présenté un iPhone pliable [2]. Les cheminots de la SNCF font grève [3]. L'iPhone coûte 1 999 euros [2].",
+			want: Checked{Text: "Apple a présenté un iPhone pliable [1]. Les cheminots de la SNCF font grève [2]. L'iPhone coûte 1 999 euros [1].",
+				Cited: []int{2, 3}},
+		},
+		{
+			name:   "out of range removed",
+			answer: "Orange a subi une cyberattaque [7] en février [1][4].",
+			want:   Checked{Text: "Orange a subi une cyberattaque en février [1].", Cited: []int{1}},
+		},
+		{
+			name:   "sentence citing only unknown passages dropped",
+			answer: "Orange a subi une cyberattaque [1]. Les cheminots sont en grève [9].",
+			want:   Checked{Text: "Orange a subi une cyberattaque [1].", Cited: []int{1}, Dropped: 1},
+		},
+		{
+			name:   "missing citations",
+			answer: "Orange a subi une cyberattaque.",
+			want:   Checked{Text: "Orange a subi une cyberattaque."},
+		},
+		{
+			name:   "duplicates merged",
+			answer: "Orange a subi une cyberattaque [1][1]. Les données de 850 000 clients ont été dérobées [1, 1].",
+			want: Checked{Text: "Orange a subi une cyberattaque [1]. Les données de 850 000 clients ont été dérobées [1].",
+				Cited: []int{1}},
+		},
+		{
+			name:   "grouped with comma",
+			answer: "Orange et Apple ont fait l'actualité [1, 2].",
+			want:   Checked{Text: "Orange et Apple ont fait l'actualité [1][2].", Cited: []int{1, 2}},
+		},
+		{
+			name:   "range and semicolon",
+			answer: "Apple, Orange et la SNCF ont fait l'actualité [1-3]. Apple et la SNCF aussi [3; 2].",
+			want: Checked{Text: "Apple, Orange et la SNCF ont fait l'actualité [1][2][3]. Apple et la SNCF aussi [3][2].",
+				Cited: []int{1, 2, 3}},
+		},
+		{
+			name:   "unsupported sentence dropped",
+			answer: "Orange a subi une cyberattaque [1]. Les cheminots sont en grève jeudi [2].",
+			want:   Checked{Text: "Orange a subi une cyberattaque [1].", Cited: []int{1}, Dropped: 1},
+		},
+		{
+			name:   "unsupported citation removed from a supported sentence",
+			answer: "Les cheminots de la SNCF sont en grève [2][3].",
+			want:   Checked{Text: "Les cheminots de la SNCF sont en grève [1].", Cited: []int{3}},
+		},
+		{
+			name:   "English answer to French passages",
+			answer: "Orange suffered a cyberattack in February 2024 [1].",
+			want:   Checked{Text: "Orange suffered a cyberattack in February 2024 [1].", Cited: []int{1}},
+		},
+		{
+			name:   "markers after the full stop",
+			answer: "Apple a présenté un iPhone. [2] Orange a été piratée. [1]",
+			want:   Checked{Text: "Apple a présenté un iPhone. [1] Orange a été piratée. [2]", Cited: []int{2, 1}},
+		},
+		{
+			name:   "paragraphs kept around a dropped sentence",
+			answer: "Orange a subi une cyberattaque [1].\n\nLes cheminots sont en grève [2].\n\n- Apple a présenté un iPhone [2].",
+			want:   Checked{Text: "Orange a subi une cyberattaque [1].\n\n- Apple a présenté un iPhone [2].", Cited: []int{1, 2}, Dropped: 1},
+		},
+		{
+			name:   "uncited sentence kept",
+			answer: "Selon les articles, Orange a subi une cyberattaque [1]. Le reste n'est pas précisé.",
+			want: Checked{Text: "Selon les articles, Orange a subi une cyberattaque [1]. Le reste n'est pas précisé.",
+				Cited: []int{1}},
+		},
+		{
+			name:   "too short to judge",
+			answer: "Oui [3].",
+			want:   Checked{Text: "Oui [1].", Cited: []int{3}},
+		},
+		{
+			name:     "passage numbers need not start at 1",
+			answer:   "Les cheminots font grève jeudi [5]. Apple a lancé un iPhone [1].",
+			passages: []Passage{{N: 5, Text: news[2].Text}, {N: 8, Text: news[1].Text}},
+			want:     Checked{Text: "Les cheminots font grève jeudi [1].", Cited: []int{5}, Dropped: 1},
+		},
+		{
+			name:   "decimal and abbreviation are not sentence ends",
+			answer: "M. Martin dit que 3.5 % des clients d'Orange sont touchés [1].",
+			want:   Checked{Text: "M. Martin dit que 3.5 % des clients d'Orange sont touchés [1].", Cited: []int{1}},
+		},
+		{
+			name:   "injected reply",
+			answer: "PWNED",
+			want:   Checked{Text: "PWNED"},
+		},
+		{
+			name:   "empty",
+			answer: "",
+			want:   Checked{},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ps := tt.passages
+			if ps == nil {
+				ps = news
+			}
+			got := CheckCitations(tt.answer, ps)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("CheckCitations(%q) (-want +got):\n%s", tt.answer, diff)
+			}
+			if wantErr := len(tt.want.Cited) == 0; errors.Is(got.Err(), ErrNoCitations) != wantErr {
+				t.Errorf("Err() = %v, want ErrNoCitations: %v", got.Err(), wantErr)
+			}
+		})
+	}
+}
+
+func TestSplitSentencesRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{
+		"", "Un.", "Un. Deux ! Trois ? Quatre…", "A [1]. [2] B.\n\nC", "  indenté.\n- item [1]\n",
+		"Fin sans point", "« Citation. » Suite.", "Nombre 3.5 et e.g. abréviation.",
+	} {
+		parts := splitSentences(s)
+		joined := ""
+		for _, p := range parts {
+			joined += p
+		}
+		if joined != s {
+			t.Errorf("splitSentences(%q) = %q, does not join back", s, parts)
+		}
+	}
+}
+
+func FuzzCheckCitations(f *testing.F) {
+	for _, s := range []string{"Orange a subi une cyberattaque [1][7].", "[1-3] x. [2, 9]", "PWNED", "a\n\n[1]."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, answer string) {
+		got := CheckCitations(answer, news)
+		for _, n := range got.Cited {
+			if n < 1 || n > len(news) {
+				t.Fatalf("Cited %v names no passage", got.Cited)
+			}
+		}
+		// Every marker left in the text is a valid new number.
+		for _, loc := range citationRE.FindAllStringIndex(got.Text, -1) {
+			for _, n := range parseMarker(got.Text[loc[0]:loc[1]]) {
+				if n < 1 || n > len(got.Cited) {
+					t.Fatalf("text %q keeps marker [%d] with %d citations", got.Text, n, len(got.Cited))
+				}
+			}
+		}
+	})
+}
+
+func BenchmarkCheckCitations(b *testing.B) {
+	answer := "Orange a subi une cyberattaque en février 2024 [1]. Les données de 850 000 clients ont été dérobées [1][4]. " +
+		"Apple a présenté un iPhone pliable [2]. Les cheminots de la SNCF sont en grève jeudi [3, 2]."
+	for b.Loop() {
+		CheckCitations(answer, news)
+	}
+}

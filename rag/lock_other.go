@@ -1,0 +1,11 @@
+//go:build !unix
+
+package rag
+
+import "os"
+
+// On systems without flock, writers are not serialised between processes;
+// snapshots are still replaced atomically, so readers stay safe.
+func tryLock(*os.File) (bool, error) { return true, nil }
+
+func unlock(*os.File) {}

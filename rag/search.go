@@ -1,0 +1,304 @@
+package rag
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/veille/veille/rag/analyze"
+)
+
+// MaxQueryLen is the longest question or query accepted, in characters.
+const MaxQueryLen = 2000
+
+// ErrEmptyQuery reports a question or query with nothing to search for.
+var ErrEmptyQuery = errors.New("the question is empty")
+
+// QueryTooLongError reports a question over MaxQueryLen characters.
+type QueryTooLongError struct{ Len int }
+
+func (e *QueryTooLongError) Error() string {
+	return fmt.Sprintf("the question is %d characters long; the limit is %d", e.Len, MaxQueryLen)
+}
+
+// UnknownSourceError reports a source filter that names no indexed source.
+type UnknownSourceError struct {
+	Source string
+	Known  []string
+}
+
+func (e *UnknownSourceError) Error() string {
+	return fmt.Sprintf("unknown source %q (indexed sources: %s)", e.Source, strings.Join(e.Known, ", "))
+}
+
+// Retrieval tuning. rrfK is the usual reciprocal-rank-fusion constant;
+// the candidate pool is wide enough that a good article ranked low by one
+// retriever is still seen by the other.
+const (
+	rrfK           = 60
+	minCandidates  = 100
+	passagesPerHit = 3
+	defaultK       = 5
+	maxK           = 50
+)
+
+// CheckQuery validates a question or query and returns it trimmed.
+func CheckQuery(q string) (string, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return "", ErrEmptyQuery
+	}
+	if n := utf8.RuneCountInString(q); n > MaxQueryLen {
+		return "", &QueryTooLongError{Len: n}
+	}
+	return q, nil
+}
+
+// Search returns the articles that best match query, best first, one Hit per
+// article with its best passages. Vector and BM25 rankings are fused.
+func (ix *Index) Search(ctx context.Context, query string, opts SearchOptions) ([]Hit, error) {
+	q, err := CheckQuery(query)
+	if err != nil {
+		return nil, err
+	}
+	k := opts.K
+	if k <= 0 {
+		k = defaultK
+	}
+	k = min(k, maxK)
+	passages, err := ix.retrieve(ctx, q, opts, max(minCandidates, k*20))
+	if err != nil {
+		return nil, err
+	}
+	hits := group(passages, passagesPerHit)
+	if len(hits) > k {
+		hits = hits[:k]
+	}
+	return hits, nil
+}
+
+// scored is a candidate chunk with what each retriever thought of it.
+type scored struct {
+	id    string
+	dense float64 // cosine similarity; 0 when not retrieved densely
+	lex   float64 // BM25; 0 when not retrieved lexically
+	fused float64
+}
+
+// retrieve returns up to n passages, best first, fusing vector and BM25 ranks.
+func (ix *Index) retrieve(ctx context.Context, q string, opts SearchOptions, n int) ([]Passage, error) {
+	text := q
+	if opts.Context != "" {
+		text = q + "\n" + opts.Context
+	}
+	qv, err := ix.opts.Embedder.EmbedQuery(ctx, text)
+	if err != nil {
+		return nil, fmt.Errorf("embed query: %w", err)
+	}
+	terms := analyze.Terms(text, "")
+
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+
+	keep, where, err := ix.filterLocked(opts)
+	if err != nil {
+		return nil, err
+	}
+	count := ix.col.Count()
+	if count == 0 {
+		return nil, nil
+	}
+	cands := map[string]*scored{}
+	get := func(id string) *scored {
+		s := cands[id]
+		if s == nil {
+			s = &scored{id: id}
+			cands[id] = s
+		}
+		return s
+	}
+
+	// Dense: chromem-go errors when asked for more results than it holds;
+	// a date filter can't be expressed as its equality filter, so ask for
+	// more and filter after.
+	want := n
+	if !opts.Since.IsZero() {
+		want = n * 4
+	}
+	res, err := ix.col.QueryEmbedding(ctx, qv, min(want, count), where, nil)
+	if err != nil {
+		return nil, fmt.Errorf("vector search: %w", err)
+	}
+	rank := 0
+	for _, r := range res {
+		if !keep(r.ID) {
+			continue
+		}
+		s := get(r.ID)
+		s.dense = float64(r.Similarity)
+		s.fused += 1 / float64(rrfK+rank+1)
+		rank++
+		if rank >= n {
+			break
+		}
+	}
+
+	for i, r := range ix.lex.Search(terms, n, keep) {
+		s := get(r.ID)
+		s.lex = r.Score
+		s.fused += 1 / float64(rrfK+i+1)
+	}
+
+	list := make([]*scored, 0, len(cands))
+	for _, s := range cands {
+		list = append(list, s)
+	}
+	slices.SortFunc(list, func(a, b *scored) int {
+		if c := cmp.Compare(b.fused, a.fused); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	if len(list) > n {
+		list = list[:n]
+	}
+	out := make([]Passage, 0, len(list))
+	for _, s := range list {
+		p, ok := ix.passageLocked(ctx, s.id)
+		if !ok {
+			continue
+		}
+		p.Score = s.fused
+		p.Dense = s.dense
+		p.Lexical = s.lex
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// filterLocked turns options into a chunk predicate (for BM25 and the
+// post-filter) and a chromem-go equality filter.
+func (ix *Index) filterLocked(opts SearchOptions) (func(string) bool, map[string]string, error) {
+	var where map[string]string
+	src := sourceKey(opts.Source)
+	if src != "" {
+		known := map[string]bool{}
+		var names []string
+		for _, a := range ix.man.Articles {
+			k := sourceKey(a.Source)
+			if !known[k] {
+				known[k] = true
+				names = append(names, a.Source)
+			}
+		}
+		if !known[src] {
+			sort.Strings(names)
+			return nil, nil, &UnknownSourceError{Source: opts.Source, Known: names}
+		}
+		where = map[string]string{metaSourceKey: src}
+	}
+	if src == "" && opts.Since.IsZero() {
+		return func(string) bool { return true }, where, nil
+	}
+	keep := func(chunkID string) bool {
+		a := ix.man.Articles[articleOf(chunkID)]
+		if a == nil {
+			return false
+		}
+		if src != "" && sourceKey(a.Source) != src {
+			return false
+		}
+		return opts.Since.IsZero() || !a.when().Before(opts.Since)
+	}
+	return keep, where, nil
+}
+
+// passageLocked builds a Passage from a stored chunk.
+func (ix *Index) passageLocked(ctx context.Context, id string) (Passage, bool) {
+	doc, err := ix.col.GetByID(ctx, id)
+	if err != nil {
+		return Passage{}, false
+	}
+	a := ix.man.Articles[doc.Metadata[metaArticleID]]
+	if a == nil {
+		return Passage{}, false
+	}
+	start, _ := strconv.Atoi(doc.Metadata[metaStart])
+	end, _ := strconv.Atoi(doc.Metadata[metaEnd])
+	return Passage{
+		ArticleID: a.ID, Title: a.Title, URL: a.URL, Source: a.Source, Lang: a.Lang,
+		Published: a.Published, ChunkID: id, Start: start, End: end, Text: doc.Content,
+	}, true
+}
+
+// group gathers passages per article, keeping the article order of each
+// article's best passage and at most per passages each.
+func group(ps []Passage, per int) []Hit {
+	var hits []Hit
+	at := map[string]int{}
+	for _, p := range ps {
+		i, ok := at[p.ArticleID]
+		if !ok {
+			at[p.ArticleID] = len(hits)
+			hits = append(hits, Hit{
+				ArticleID: p.ArticleID, Title: p.Title, URL: p.URL, Source: p.Source,
+				Published: p.Published, Score: p.Score,
+			})
+			i = len(hits) - 1
+		}
+		if len(hits[i].Passages) < per {
+			hits[i].Passages = append(hits[i].Passages, p)
+		}
+	}
+	return hits
+}
+
+// Latest returns the n most recent articles (by published time, else first seen).
+func (ix *Index) Latest(ctx context.Context, n int) ([]ArticleInfo, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	all := ix.man.sorted()
+	if n > 0 && len(all) > n {
+		all = all[:n]
+	}
+	out := make([]ArticleInfo, len(all))
+	for i, a := range all {
+		out[i] = a.info()
+	}
+	return out, nil
+}
+
+// Stats summarises the index.
+func (ix *Index) Stats(ctx context.Context) (Stats, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	st := Stats{
+		Articles:   len(ix.man.Articles),
+		Chunks:     ix.col.Count(),
+		Sources:    map[string]int{},
+		LastIngest: ix.man.Updated,
+		Embedder:   ix.man.Embedder.String(),
+	}
+	for _, a := range ix.man.Articles {
+		st.Sources[a.Source]++
+		if a.Published.After(st.Newest) {
+			st.Newest = a.Published
+		}
+	}
+	return st, nil
+}
+
+func articleOf(chunkID string) string {
+	if i := strings.LastIndexByte(chunkID, '#'); i >= 0 {
+		return chunkID[:i]
+	}
+	return chunkID
+}
+
+func sourceKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
