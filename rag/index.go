@@ -51,6 +51,8 @@ type Options struct {
 	Logger      *slog.Logger  // nil discards
 	Now         func() time.Time
 	Concurrency int // embedding workers; 0 means GOMAXPROCS
+
+	fusion fusion // zero means defaultFusion; set by tuning tests
 }
 
 // Index holds articles as embedded chunks (chromem-go) plus a BM25 index over

@@ -44,6 +44,9 @@ type SearchOptions struct {
 	K      int       // articles wanted; 0 means 5
 	Source string    // keep only this source (case-insensitive); "" means all
 	Since  time.Time // keep only articles published at or after; zero means all
+	// Retriever picks the ranking: "" or "hybrid" (default), "dense" or
+	// "lexical". The single ones exist to measure the hybrid against.
+	Retriever string
 	// Context is the earlier conversation (question and answer) of a follow-up;
 	// it helps retrieval understand "et Meta ?" but is never quoted.
 	Context string

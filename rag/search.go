@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	chromem "github.com/philippgille/chromem-go"
+
 	"github.com/veille/veille/rag/analyze"
 )
 
@@ -37,11 +39,9 @@ func (e *UnknownSourceError) Error() string {
 	return fmt.Sprintf("unknown source %q (indexed sources: %s)", e.Source, strings.Join(e.Known, ", "))
 }
 
-// Retrieval tuning. rrfK is the usual reciprocal-rank-fusion constant;
-// the candidate pool is wide enough that a good article ranked low by one
-// retriever is still seen by the other.
+// Retrieval sizes. The candidate pool is wide enough that a good article
+// ranked low by one retriever is still seen by the other.
 const (
-	rrfK           = 60
 	minCandidates  = 100
 	passagesPerHit = 3
 	defaultK       = 5
@@ -67,6 +67,11 @@ func (ix *Index) Search(ctx context.Context, query string, opts SearchOptions) (
 	if err != nil {
 		return nil, err
 	}
+	switch opts.Retriever {
+	case "", "hybrid", "dense", "lexical":
+	default:
+		return nil, fmt.Errorf("unknown retriever %q (want hybrid, dense or lexical)", opts.Retriever)
+	}
 	k := opts.K
 	if k <= 0 {
 		k = defaultK
@@ -81,14 +86,6 @@ func (ix *Index) Search(ctx context.Context, query string, opts SearchOptions) (
 		hits = hits[:k]
 	}
 	return hits, nil
-}
-
-// scored is a candidate chunk with what each retriever thought of it.
-type scored struct {
-	id    string
-	dense float64 // cosine similarity; 0 when not retrieved densely
-	lex   float64 // BM25; 0 when not retrieved lexically
-	fused float64
 }
 
 // retrieve returns up to n passages, best first, fusing vector and BM25 ranks.
@@ -114,16 +111,6 @@ func (ix *Index) retrieve(ctx context.Context, q string, opts SearchOptions, n i
 	if count == 0 {
 		return nil, nil
 	}
-	cands := map[string]*scored{}
-	get := func(id string) *scored {
-		s := cands[id]
-		if s == nil {
-			s = &scored{id: id}
-			cands[id] = s
-		}
-		return s
-	}
-
 	// Dense: chromem-go errors when asked for more results than it holds;
 	// a date filter can't be expressed as its equality filter, so ask for
 	// more and filter after.
@@ -131,29 +118,30 @@ func (ix *Index) retrieve(ctx context.Context, q string, opts SearchOptions, n i
 	if !opts.Since.IsZero() {
 		want = n * 4
 	}
-	res, err := ix.col.QueryEmbedding(ctx, qv, min(want, count), where, nil)
-	if err != nil {
-		return nil, fmt.Errorf("vector search: %w", err)
+	var res []chromem.Result
+	if opts.Retriever != "lexical" {
+		res, err = ix.col.QueryEmbedding(ctx, qv, min(want, count), where, nil)
+		if err != nil {
+			return nil, fmt.Errorf("vector search: %w", err)
+		}
 	}
-	rank := 0
+	var dense []ranked
 	for _, r := range res {
 		if !keep(r.ID) {
 			continue
 		}
-		s := get(r.ID)
-		s.dense = float64(r.Similarity)
-		s.fused += 1 / float64(rrfK+rank+1)
-		rank++
-		if rank >= n {
+		dense = append(dense, ranked{id: r.ID, score: float64(r.Similarity)})
+		if len(dense) >= n {
 			break
 		}
 	}
-
-	for i, r := range ix.lex.Search(terms, n, keep) {
-		s := get(r.ID)
-		s.lex = r.Score
-		s.fused += 1 / float64(rrfK+i+1)
+	var lex []ranked
+	if opts.Retriever != "dense" {
+		for _, r := range ix.lex.Search(terms, n, keep) {
+			lex = append(lex, ranked{id: r.ID, score: r.Score})
+		}
 	}
+	cands := ix.opts.fusion.fuse(dense, lex)
 
 	list := make([]*scored, 0, len(cands))
 	for _, s := range cands {

@@ -22,6 +22,7 @@ func (a *app) eval(ctx context.Context, args []string) error {
 	k := fs.Int("k", 10, "articles ranked per question")
 	predictions := fs.String("predictions", "", "write the rankings as JSONL to this file")
 	asJSON := fs.Bool("json", false, "print JSON")
+	retriever := fs.String("retriever", "hybrid", "ranking to measure: hybrid, dense or lexical")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -64,7 +65,7 @@ func (a *app) eval(ctx context.Context, args []string) error {
 	a.log.Info("eval corpus indexed", "articles", res.Added, "chunks", res.Chunks, "elapsed_ms", time.Since(start).Milliseconds())
 	start = time.Now()
 	preds, err := eval.Run(ctx, qs, func(ctx context.Context, q eval.Question) ([]string, error) {
-		hits, err := ix.Search(ctx, q.Question, rag.SearchOptions{K: *k})
+		hits, err := ix.Search(ctx, q.Question, rag.SearchOptions{K: *k, Retriever: *retriever})
 		if err != nil {
 			return nil, err
 		}

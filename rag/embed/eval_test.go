@@ -135,7 +135,7 @@ func TestEvalCurve(t *testing.T) {
 	for i, d := range docs {
 		docIndex[d.ID] = i
 		for _, p := range splitPassages(d.Text, 700) {
-			text := d.Title + "\n" + p
+			text := d.Title + "\n\n" + p
 			passages = append(passages, evalPassage{doc: i, text: text})
 			bytes += len(text)
 		}
@@ -152,16 +152,16 @@ func TestEvalCurve(t *testing.T) {
 	}
 	if os.Getenv("VEILLE_EVAL_GRID") != "" {
 		for _, c := range []struct {
-			name                                    string
-			word, bigram, ngram, caps, long, common float32
+			name                                           string
+			word, bigram, ngram, caps, long, common, title float32
 		}{
-			{"word+ngram1", 1, 0, 1, 0, 0, 0},
-			{"word+ngram1 common.35", 1, 0, 1, 0, 0, 0.35},
-			{"word+ngram1 common.2", 1, 0, 1, 0, 0, 0.2},
-			{"word+ngram1 common.5", 1, 0, 1, 0, 0, 0.5},
-			{"word+bi.5+ngram1 common.35", 1, 0.5, 1, 0, 0, 0.35},
+			{"word+bi.5+ngram1", 1, 0.5, 1, 0, 0, 0, 0},
+			{"word+bi.5+ngram1.5", 1, 0.5, 1.5, 0, 0, 0, 0},
+			{"word+bi.5+ngram2", 1, 0.5, 2, 0, 0, 0, 0},
+			{"word+bi.5+ngram1.5 caps.5", 1, 0.5, 1.5, 0.5, 0, 0, 0},
+			{"word+bi.5+ngram1.5 common.5", 1, 0.5, 1.5, 0, 0, 0.5, 0},
 		} {
-			wt := weights{word: c.word, bigram: c.bigram, ngram: c.ngram, minN: 3, maxN: 5, caps: c.caps, long: c.long, common: c.common}
+			wt := weights{word: c.word, bigram: c.bigram, ngram: c.ngram, minN: 3, maxN: 5, caps: c.caps, long: c.long, common: c.common, title: c.title}
 			weightings = append(weightings, config{c.name, wt, wt})
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -38,7 +39,12 @@ type weights struct {
 	caps   float32 // extra weight of a term written with a capital (names)
 	long   float32 // extra weight per byte of term beyond 4 (rarer words)
 	common float32 // weight factor of common words (see commonTerms); 0 means 1
+	title  float32 // extra weight of the terms of a leading title line
 }
+
+// maxTitle bounds what counts as a title: a first paragraph, before a blank
+// line, no longer than this (the index embeds title + "\n\n" + chunk).
+const maxTitle = 200
 
 // Weights chosen on the eval: see eval_test.go and the package README notes
 // in the doc comment of Local.
@@ -155,11 +161,20 @@ func (l *Local) embed(text string, w *weights) []float32 {
 	clear(s.acc)
 
 	toks := analyze.Tokens(text, "")
+	titleEnd := 0
+	if w.title != 0 {
+		if i := strings.Index(text, "\n\n"); i >= 0 && i <= maxTitle {
+			titleEnd = i
+		}
+	}
 	var prev uint64
 	for i, t := range toks {
 		h := hashString(seedTerm, t.Term)
 		surface := text[t.Start:t.End]
 		boost := w.boost(t.Term, surface)
+		if t.Start < titleEnd {
+			boost += w.title
+		}
 		st := s.terms[h]
 		st.tf++
 		st.boost = max(st.boost, boost)

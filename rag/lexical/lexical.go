@@ -205,7 +205,8 @@ func (st *state) intern(term string) uint32 {
 }
 
 // Remove deletes the document with the given id; it does nothing when there
-// is none.
+// is none. It takes constant time, plus now and then a compaction whose cost
+// is amortised over the removals that called for it.
 func (ix *Index) Remove(id string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
@@ -325,9 +326,8 @@ func idf(n, df int) float64 {
 
 // IDF returns the inverse document frequency term has in the index now, as
 // Search weighs it: log(1+(N-df+0.5)/(df+0.5)). A term in no document gets
-// the largest value, the one a term in a single new document would come
-// close to; callers weighing query terms by rarity can thus treat an
-// unknown term as very specific.
+// log(1+(N+0.5)/0.5), above any indexed term's: callers weighing query terms
+// by rarity thus treat an unknown term as the most specific of all.
 func (ix *Index) IDF(term string) float64 {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
