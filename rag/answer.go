@@ -33,20 +33,39 @@ func (ix *Index) Ask(ctx context.Context, question string, opts SearchOptions) (
 	if err != nil {
 		return Answer{}, err
 	}
-	hits, err := ix.Search(ctx, q, SearchOptions{K: max(answerArticles, opts.K), Source: opts.Source, Since: opts.Since, Context: opts.Context})
+	ans, hits, ok, err := ix.ground(ctx, q, q, opts)
+	if err != nil || !ok {
+		return ans, err
+	}
+	return ix.extractAnswer(ctx, q, q, hits), nil
+}
+
+// ground retrieves passages for retrieval (the question, possibly with a
+// rewrite on further lines) and decides whether they are relevant enough to
+// answer q. When they are not, ans is the "not covered" answer.
+func (ix *Index) ground(ctx context.Context, q, retrieval string, opts SearchOptions) (ans Answer, hits []Hit, ok bool, err error) {
+	hits, err = ix.Search(ctx, retrieval, SearchOptions{
+		K: max(answerArticles, opts.K), Source: opts.Source, Since: opts.Since,
+		Context: opts.Context, Retriever: opts.Retriever,
+	})
 	if err != nil {
-		return Answer{}, fmt.Errorf("answer: %w", err)
+		return Answer{}, nil, false, fmt.Errorf("answer: %w", err)
 	}
-	lang := analyze.DetectLang(q)
-	ans := Answer{Question: q}
-	qterms := uniq(analyze.Terms(q, lang))
-	weights := ix.idfs(qterms)
-	if len(hits) == 0 || !ix.relevant(hits[0], qterms, weights) {
-		ans.Text = notCovered(lang)
-		ans.Closest = hits
-		return ans, nil
+	if len(hits) > 0 {
+		for _, alt := range strings.Split(retrieval, "\n") {
+			terms := uniq(analyze.Terms(alt, ""))
+			if ix.relevant(hits[0], terms, ix.idfs(terms)) {
+				return Answer{Question: q}, hits, true, nil
+			}
+		}
 	}
-	return ix.extract(ans, hits, qterms, weights, lang), nil
+	return Answer{Question: q, Text: notCovered(analyze.DetectLang(q)), Closest: hits}, hits, false, nil
+}
+
+// extractAnswer writes the extractive answer to q from hits.
+func (ix *Index) extractAnswer(ctx context.Context, q, retrieval string, hits []Hit) Answer {
+	terms := uniq(analyze.Terms(retrieval, ""))
+	return ix.extract(Answer{Question: q}, hits, terms, ix.idfs(terms), analyze.DetectLang(q))
 }
 
 // idfs weighs each query term by its BM25 idf in the index.

@@ -204,14 +204,11 @@ func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progr
 	g.SetLimit(ix.opts.Concurrency)
 	for _, j := range jobs {
 		g.Go(func() error {
-			j.vecs = make([][]float32, len(j.chunks))
-			for i, c := range j.chunks {
-				v, err := ix.opts.Embedder.EmbedDocument(gctx, embedText(j.art.Title, c.Text))
-				if err != nil {
-					return fmt.Errorf("embed chunk %d of %s: %w", i, j.art.ID, err)
-				}
-				j.vecs[i] = v
+			vecs, err := ix.embedChunks(gctx, j.art.Title, j.chunks)
+			if err != nil {
+				return fmt.Errorf("embed %d chunks of %s: %w", len(j.chunks), j.art.ID, err)
 			}
+			j.vecs = vecs
 			if progress != nil {
 				doneMu.Lock()
 				done++
@@ -273,8 +270,35 @@ func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progr
 	}
 	if len(jobs) > 0 {
 		ix.man.Updated = now
+		// Providers learn their dimension from their first answer.
+		ix.man.Embedder = ix.opts.Embedder.Identity()
 	}
 	return res, nil
+}
+
+// batchEmbedder is an Embedder that embeds many texts per request.
+type batchEmbedder interface {
+	EmbedDocuments(ctx context.Context, texts []string) ([][]float32, error)
+}
+
+// embedChunks embeds one article's chunks, in one batch when the embedder can.
+func (ix *Index) embedChunks(ctx context.Context, title string, chunks []chunk.Chunk) ([][]float32, error) {
+	texts := make([]string, len(chunks))
+	for i, c := range chunks {
+		texts[i] = embedText(title, c.Text)
+	}
+	if b, ok := ix.opts.Embedder.(batchEmbedder); ok && len(texts) > 1 {
+		return b.EmbedDocuments(ctx, texts)
+	}
+	vecs := make([][]float32, len(texts))
+	for i, t := range texts {
+		v, err := ix.opts.Embedder.EmbedDocument(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		vecs[i] = v
+	}
+	return vecs, nil
 }
 
 // Remove deletes an article and its chunks; it reports whether it was there.
@@ -322,4 +346,11 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return "(unnamed)"
+}
+
+// mainLang is the language most indexed articles are in.
+func (ix *Index) mainLang() string {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.man.mainLang()
 }

@@ -121,3 +121,16 @@ func (a *storedArticle) when() time.Time {
 	}
 	return a.FirstSeen
 }
+
+// mainLang is the language most articles are in ("" when empty).
+func (m *manifest) mainLang() string {
+	count := map[string]int{}
+	best := ""
+	for _, a := range m.Articles {
+		count[a.Lang]++
+		if a.Lang != "" && (best == "" || count[a.Lang] > count[best]) {
+			best = a.Lang
+		}
+	}
+	return best
+}

@@ -72,6 +72,12 @@ type Answer struct {
 	Grounded  bool
 	Citations []Citation
 	Closest   []Hit
+	// Generated is true when a language model wrote Text (its citations
+	// checked), false for an extractive answer.
+	Generated bool
+	// Note tells the reader something about how the answer was made, e.g.
+	// that the model was down and the answer is extractive; often empty.
+	Note string
 }
 
 // ArticleInfo describes one indexed article without its text.

@@ -160,7 +160,7 @@ func Load(ctx context.Context, path string, opts Options) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load index %s: %w", path, err)
 	}
-	if want := opts.Embedder.Identity(); snap.man.Embedder != want {
+	if want := opts.Embedder.Identity(); !sameEmbedder(snap.man.Embedder, want) {
 		return nil, &EmbedderMismatchError{Path: path, Index: snap.man.Embedder, Configured: want}
 	}
 	ix.man = snap.man
@@ -280,4 +280,13 @@ func syncDir(dir string) {
 		_ = d.Sync()
 		_ = d.Close()
 	}
+}
+
+// sameEmbedder compares identities; a provider that has not answered yet
+// does not know its dimension (0), which then matches any.
+func sameEmbedder(stored, configured embed.Identity) bool {
+	if configured.Dim == 0 || stored.Dim == 0 {
+		stored.Dim, configured.Dim = 0, 0
+	}
+	return stored == configured
 }

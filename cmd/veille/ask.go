@@ -83,7 +83,11 @@ func (a *app) ask(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ans, err := ix.Ask(ctx, question, opts)
+	eng, err := a.newEngine(ix)
+	if err != nil {
+		return err
+	}
+	ans, err := eng.Ask(ctx, question, opts)
 	if err != nil {
 		return err
 	}
@@ -113,7 +117,11 @@ func (a *app) search(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	hits, err := ix.Search(ctx, query, opts)
+	eng, err := a.newEngine(ix)
+	if err != nil {
+		return err
+	}
+	hits, err := eng.Search(ctx, query, opts)
 	if err != nil {
 		return err
 	}
@@ -141,6 +149,8 @@ type askOut struct {
 	Grounded  bool          `json:"grounded"`
 	Citations []citationOut `json:"citations"`
 	Closest   []resultOut   `json:"closest,omitempty"`
+	Generated bool          `json:"generated"`
+	Note      string        `json:"note,omitempty"`
 }
 
 type resultOut struct {
@@ -159,7 +169,10 @@ type searchOut struct {
 }
 
 func askJSON(ans rag.Answer) askOut {
-	out := askOut{Question: ans.Question, Answer: ans.Text, Grounded: ans.Grounded, Citations: []citationOut{}}
+	out := askOut{
+		Question: ans.Question, Answer: ans.Text, Grounded: ans.Grounded,
+		Citations: []citationOut{}, Generated: ans.Generated, Note: ans.Note,
+	}
 	for _, c := range ans.Citations {
 		out.Citations = append(out.Citations, citationOut{
 			N: c.N, ArticleID: c.ArticleID, Title: c.Title, URL: c.URL,
@@ -218,6 +231,9 @@ func writeJSON(w io.Writer, v any) error {
 
 func writeAnswer(w io.Writer, ans rag.Answer) {
 	fmt.Fprintln(w, ans.Text)
+	if ans.Note != "" {
+		fmt.Fprintf(w, "\n(%s)\n", ans.Note)
+	}
 	if len(ans.Citations) > 0 {
 		fmt.Fprintln(w, "\nSources:")
 		for _, c := range ans.Citations {

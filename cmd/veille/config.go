@@ -21,6 +21,7 @@ type Config struct {
 	LLMBaseURL string
 	LLMAPIKey  secret
 	LLMModel   string
+	LLMTimeout time.Duration
 
 	EmbedProvider string // local, openai, ollama
 	EmbedBaseURL  string
@@ -106,6 +107,15 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.DigestChannelID != "" && !isSnowflake(c.DigestChannelID) {
 		bad("DIGEST_CHANNEL_ID", "%q is not a Discord ID (digits)", c.DigestChannelID)
+	}
+	c.LLMTimeout = 60 * time.Second
+	if v := get("LLM_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			bad("LLM_TIMEOUT", "%q is not a positive duration (e.g. 60s)", v)
+		} else {
+			c.LLMTimeout = d
+		}
 	}
 	if c.LLMBaseURL != "" && c.LLMModel == "" {
 		bad("LLM_MODEL", "required when LLM_BASE_URL is set")

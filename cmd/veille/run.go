@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"strings"
 
 	"github.com/veille/veille/rag"
 	"github.com/veille/veille/rag/embed"
+	"github.com/veille/veille/rag/llm"
 )
 
 const usageText = `Veille answers questions from news articles, citing them.
@@ -119,9 +121,36 @@ func newEmbedder(cfg Config) (rag.Embedder, error) {
 	switch cfg.EmbedProvider {
 	case "local":
 		return embed.NewLocal(embed.DefaultDim)
+	case "openai", "ollama":
+		return embed.NewOpenAI(embed.OpenAIConfig{
+			Provider: cfg.EmbedProvider, BaseURL: cfg.EmbedBaseURL,
+			APIKey: string(cfg.EmbedAPIKey), Model: cfg.EmbedModel,
+			HTTPClient: httpClient(),
+		})
 	default:
-		return nil, fmt.Errorf("embedder %q: not available in this build", cfg.EmbedProvider)
+		return nil, fmt.Errorf("embedder %q is not one of local, openai, ollama", cfg.EmbedProvider)
 	}
+}
+
+// httpClient is for every outbound call: the default transport honours
+// HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
+func httpClient() *http.Client {
+	return &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+}
+
+// newEngine wires the answerer: a chat model when LLM_BASE_URL is set.
+func (a *app) newEngine(ix *rag.Index) (*rag.Engine, error) {
+	if a.cfg.LLMBaseURL == "" {
+		return rag.NewEngine(ix, nil, a.log), nil
+	}
+	c, err := llm.New(llm.Config{
+		BaseURL: a.cfg.LLMBaseURL, APIKey: string(a.cfg.LLMAPIKey), Model: a.cfg.LLMModel,
+		HTTPClient: httpClient(), Timeout: a.cfg.LLMTimeout,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("language model: %w", err)
+	}
+	return rag.NewEngine(ix, c, a.log), nil
 }
 
 func (a *app) indexPath() string { return filepath.Join(a.cfg.DataDir, rag.SnapshotName) }

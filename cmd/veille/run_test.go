@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/veille/veille/rag/llm/llmtest"
 )
 
 // veille runs the command line in-process against its own data directory.
@@ -162,5 +164,38 @@ func TestConfigReportsEveryProblem(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "sk-secret") {
 		t.Error("error leaks a secret")
+	}
+}
+
+func TestAskWithLanguageModelAndFallback(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.NewServer(t, llmtest.WithReplyFunc(func(msgs []llmtest.Message) string {
+		return "Un mineur serait le cerveau de Lapsus$ [1]."
+	}))
+	env := map[string]string{"VEILLE_DATA_DIR": t.TempDir(), "LLM_BASE_URL": srv.URL(), "LLM_MODEL": "fake"}
+	out, errs, code := veille(t, env, "ask", "--json", "Qui serait le cerveau du groupe Lapsus$ ?")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got askOut
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Generated || !strings.Contains(got.Answer, "[1]") || len(got.Citations) != 1 {
+		t.Fatalf("ask with a model = %+v", got)
+	}
+
+	srv.Fail(100, 500, "")
+	env["LLM_TIMEOUT"] = "2s"
+	out, errs, code = veille(t, env, "ask", "--json", "Qui serait le cerveau du groupe Lapsus$ ?")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	got = askOut{}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Generated || got.Note == "" || len(got.Citations) == 0 {
+		t.Fatalf("ask with the model down = %+v, want an extractive answer with a note", got)
 	}
 }

@@ -1,0 +1,185 @@
+package rag
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/veille/veille/rag/analyze"
+	"github.com/veille/veille/rag/llm"
+)
+
+// Chatter is the chat model the Engine writes answers with: an
+// OpenAI-compatible client, or a fake in tests.
+type Chatter interface {
+	Chat(ctx context.Context, msgs []llm.Message) (string, error)
+	ChatStream(ctx context.Context, msgs []llm.Message, onDelta func(string)) (string, error)
+}
+
+// Engine answers questions over an Index: with a chat model when one is
+// configured, extractively otherwise, and extractively again whenever the
+// model fails or cites nothing it was given.
+type Engine struct {
+	ix     *Index
+	chat   Chatter // nil: extractive only
+	log    *slog.Logger
+	maxCtx int // passages given to the model
+}
+
+// NewEngine returns an Engine over ix; chat may be nil.
+func NewEngine(ix *Index, chat Chatter, log *slog.Logger) *Engine {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Engine{ix: ix, chat: chat, log: log.With("component", "answer"), maxCtx: 6}
+}
+
+// Index returns the index the engine reads.
+func (e *Engine) Index() *Index { return e.ix }
+
+// Search is Index.Search, with the question rewritten first when a model can
+// (another language than the articles', or a follow-up).
+func (e *Engine) Search(ctx context.Context, query string, opts SearchOptions) ([]Hit, error) {
+	q, err := CheckQuery(query)
+	if err != nil {
+		return nil, err
+	}
+	return e.ix.Search(ctx, e.rewrite(ctx, q, &opts), opts)
+}
+
+// Latest is Index.Latest.
+func (e *Engine) Latest(ctx context.Context, n int) ([]ArticleInfo, error) {
+	return e.ix.Latest(ctx, n)
+}
+
+// Stats is Index.Stats.
+func (e *Engine) Stats(ctx context.Context) (Stats, error) { return e.ix.Stats(ctx) }
+
+// Ask answers question. onDelta, when non-nil, receives the model's text as
+// it streams (unchecked; the returned Answer is the checked one).
+func (e *Engine) Ask(ctx context.Context, question string, opts SearchOptions) (Answer, error) {
+	return e.AskStream(ctx, question, opts, nil)
+}
+
+// AskStream is Ask with the model's raw text streamed to onDelta.
+func (e *Engine) AskStream(ctx context.Context, question string, opts SearchOptions, onDelta func(string)) (Answer, error) {
+	q, err := CheckQuery(question)
+	if err != nil {
+		return Answer{}, err
+	}
+	if e.chat == nil {
+		return e.ix.Ask(ctx, q, opts)
+	}
+	retrieval := e.rewrite(ctx, q, &opts)
+	ans, hits, ok, err := e.ix.ground(ctx, q, retrieval, opts)
+	if err != nil || !ok {
+		return ans, err
+	}
+	gen, err := e.generate(ctx, q, hits, onDelta)
+	if err == nil {
+		return gen, nil
+	}
+	// Fall back to the extractive answer, with its sources, never to an
+	// unsourced claim.
+	e.log.Warn("generated answer unusable, answering extractively", "err", err)
+	ext := e.ix.extractAnswer(ctx, q, retrieval, hits)
+	ext.Note = fallbackNote(analyze.DetectLang(q))
+	return ext, nil
+}
+
+// generate asks the model, then keeps only citations of given passages.
+func (e *Engine) generate(ctx context.Context, q string, hits []Hit, onDelta func(string)) (Answer, error) {
+	var given []Passage
+	var ps []llm.Passage
+	for _, h := range hits {
+		for _, p := range h.Passages {
+			if len(given) == e.maxCtx {
+				break
+			}
+			given = append(given, p)
+			date := ""
+			if !p.Published.IsZero() {
+				date = p.Published.UTC().Format("2006-01-02")
+			}
+			ps = append(ps, llm.Passage{N: len(given), Title: p.Title, Source: p.Source, Date: date, Text: p.Text})
+		}
+	}
+	msgs := llm.Prompt(q, ps)
+	start := time.Now()
+	var text string
+	var err error
+	if onDelta != nil {
+		text, err = e.chat.ChatStream(ctx, msgs, onDelta)
+	} else {
+		text, err = e.chat.Chat(ctx, msgs)
+	}
+	if err != nil {
+		return Answer{}, fmt.Errorf("generate: %w", err)
+	}
+	e.log.Debug("answer generated", "elapsed_ms", time.Since(start).Milliseconds(), "passages", len(ps))
+	checked := llm.CheckCitations(text, ps)
+	if err := checked.Err(); err != nil {
+		return Answer{}, fmt.Errorf("generate: %w", err)
+	}
+	ans := Answer{Question: q, Text: checked.Text, Grounded: true, Generated: true}
+	for i, orig := range checked.Cited {
+		if orig < 1 || orig > len(given) {
+			return Answer{}, fmt.Errorf("generate: citation %d names no passage", orig)
+		}
+		p := given[orig-1]
+		ans.Citations = append(ans.Citations, Citation{
+			N: i + 1, ArticleID: p.ArticleID, Title: p.Title, URL: p.URL,
+			Source: p.Source, Published: p.Published, Passage: p.Text,
+		})
+	}
+	return ans, nil
+}
+
+// rewritePrompt turns a follow-up or foreign-language question into a
+// standalone search query in the articles' language.
+const rewritePrompt = `Rewrite the user's question as one standalone search query for a news archive written in %s.
+Use the earlier conversation only to resolve references such as "and Meta?" or "when?".
+Translate it to %s if needed and add two or three key terms (names, synonyms). Reply with the query only, on one line.`
+
+// rewrite returns the text to retrieve with. Without a model, or when the
+// question is in the articles' language and not a follow-up, it is q itself.
+// The original question always stays part of it.
+func (e *Engine) rewrite(ctx context.Context, q string, opts *SearchOptions) string {
+	if e.chat == nil {
+		return q
+	}
+	lang := analyze.DetectLang(q)
+	main := e.ix.mainLang()
+	if opts.Context == "" && (lang == "" || main == "" || lang == main) {
+		return q
+	}
+	name := map[string]string{"fr": "French", "en": "English"}[main]
+	if name == "" {
+		name = "the articles' language"
+	}
+	user := q
+	if opts.Context != "" {
+		user = "Earlier conversation:\n" + opts.Context + "\n\nQuestion: " + q
+	}
+	out, err := e.chat.Chat(ctx, []llm.Message{
+		{Role: "system", Content: fmt.Sprintf(rewritePrompt, name, name)},
+		{Role: "user", Content: user},
+	})
+	out = strings.TrimSpace(strings.SplitN(out, "\n", 2)[0])
+	if err != nil || out == "" {
+		e.log.Debug("question rewrite skipped", "err", err)
+		return q
+	}
+	// The rewrite replaces the conversation context for retrieval.
+	opts.Context = ""
+	return q + "\n" + clip(out, MaxQueryLen/2)
+}
+
+func fallbackNote(lang string) string {
+	if lang == "en" {
+		return "The language model was unavailable; this answer is extracted from the articles."
+	}
+	return "Le modèle de langage n’a pas pu répondre ; cette réponse est extraite des articles."
+}
