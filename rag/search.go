@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	chromem "github.com/philippgille/chromem-go"
@@ -290,3 +291,24 @@ func articleOf(chunkID string) string {
 }
 
 func sourceKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// Doc is an indexed article with its text.
+type Doc struct {
+	ArticleInfo
+	Text string
+}
+
+// Since returns the articles dated (published, else first seen) after t,
+// newest first: what a digest covers.
+func (ix *Index) Since(ctx context.Context, t time.Time) ([]Doc, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	var out []Doc
+	for _, a := range ix.man.sorted() {
+		if !a.when().After(t) {
+			break
+		}
+		out = append(out, Doc{ArticleInfo: a.info(), Text: a.Text})
+	}
+	return out, nil
+}

@@ -29,6 +29,8 @@ Commands:
                           answer with numbered, cited sources
   search [--json] [-k N] [--source S] [--since D] QUERY
                           matching articles, one row per article, best first
+  digest [--since DURATION] [--json] [--lang fr|en]
+                          what the daily digest would post now
   eval   --corpus FILE --questions FILE [-k N] [--predictions FILE] [--json]
                           retrieval quality: Recall@1/5/10 and MRR@10
   version                 print the version
@@ -100,6 +102,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return a.search(ctx, cmdArgs)
 	case "eval":
 		return a.eval(ctx, cmdArgs)
+	case "digest":
+		return a.digest(ctx, cmdArgs)
 	case "version":
 		fmt.Fprintln(stdout, "veille", version)
 		return nil

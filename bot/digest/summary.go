@@ -1,0 +1,195 @@
+package digest
+
+import (
+	"math"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxSummary bounds a summary, in characters (runes).
+const MaxSummary = 300
+
+// leadSentences is how many opening sentences compete to summarise an
+// article: news puts the story first, so later sentences rarely win and
+// often quote context.
+const leadSentences = 5
+
+// chromePrefixes start the folded lines that scraping leaves around an
+// article and that must never be quoted as its summary.
+var chromePrefixes = []string{
+	"contenu partenaire", "contenu sponsorise", "publicite", "sponsored", "advertisement",
+	"photo", "credit", "©", "(c) ", "illustration", "image :", "getty", "afp photo",
+	"par ", "by ", "publie le", "mis a jour", "updated", "published", "lire aussi",
+	"a lire aussi", "read more", "read also", "abonnez", "subscribe", "partager", "share",
+	"temps de lecture", "reading time", "ecouter", "newsletter",
+}
+
+// isChrome reports whether a paragraph or sentence is scraping chrome: a
+// credit, byline, partner banner or call to action.
+func isChrome(s string) bool {
+	f := strings.TrimSpace(fold(s))
+	for _, p := range chromePrefixes {
+		if strings.HasPrefix(f, p) {
+			// A long "Par ailleurs, …" sentence is prose, not a byline.
+			if (p == "par " || p == "by ") && utf8.RuneCountInString(f) > 60 {
+				continue
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// Summary returns an extractive summary of text, at most MaxSummary
+// characters: among the first few sentences (chrome skipped), the one most
+// similar to the whole text, followed by the next sentence when both fit.
+func Summary(text string) string {
+	var sents []string
+	for _, p := range paragraphs(text) {
+		if isChrome(p) {
+			continue
+		}
+		for _, s := range sentences(p) {
+			if isChrome(s) || utf8.RuneCountInString(s) < 25 {
+				continue
+			}
+			sents = append(sents, s)
+			if len(sents) == leadSentences {
+				break
+			}
+		}
+		if len(sents) == leadSentences {
+			break
+		}
+	}
+	if len(sents) == 0 {
+		return truncate(strings.Join(strings.Fields(text), " "), MaxSummary)
+	}
+	whole := termFreq(contentWords(text))
+	best, bestScore := 0, -1.0
+	for i, s := range sents {
+		// A slight lead bias breaks near-ties in favour of the opening; a
+		// sentence that would be cut short loses to one that fits.
+		score := cosine(termFreq(contentWords(s)), whole) * (1 - 0.05*float64(i))
+		if utf8.RuneCountInString(s) > MaxSummary {
+			score *= 0.7
+		}
+		if score > bestScore {
+			best, bestScore = i, score
+		}
+	}
+	out := sents[best]
+	if best+1 < len(sents) {
+		if two := out + " " + sents[best+1]; utf8.RuneCountInString(two) <= MaxSummary {
+			out = two
+		}
+	}
+	return truncate(out, MaxSummary)
+}
+
+// termFreq counts stems.
+func termFreq(ws []string) map[string]float64 {
+	m := make(map[string]float64, len(ws))
+	for _, w := range ws {
+		m[stem(w)]++
+	}
+	return m
+}
+
+// cosine is the cosine similarity of two term-frequency vectors.
+func cosine(a, b map[string]float64) float64 {
+	var dot, na, nb float64
+	for k, v := range a {
+		dot += v * b[k]
+		na += v * v
+	}
+	for _, v := range b {
+		nb += v * v
+	}
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return dot / math.Sqrt(na*nb)
+}
+
+// closers are the closing quotes and brackets that may follow a sentence's
+// final punctuation.
+const closers = `"»”')]`
+
+// abbreviations end with a period that does not end a sentence.
+var abbreviations = map[string]bool{
+	"m": true, "mm": true, "mme": true, "mmes": true, "mlle": true, "dr": true, "pr": true,
+	"mr": true, "mrs": true, "ms": true, "st": true, "etc": true, "cf": true, "vs": true,
+	"no": true, "n°": true, "av": true, "inc": true, "corp": true, "ltd": true, "jr": true,
+}
+
+// sentences splits a paragraph after '.', '!', '?' or '…' followed by a
+// space and an upper-case letter, a digit or an opening quote, unless the
+// word before the period is an abbreviation or a single letter (initials).
+func sentences(p string) []string {
+	p = strings.Join(strings.Fields(p), " ")
+	var out []string
+	start := 0
+	rs := []rune(p)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		if r != '.' && r != '!' && r != '?' && r != '…' {
+			continue
+		}
+		// Closing quotes and brackets stay with the sentence, French
+		// spacing before « » included.
+		j := i + 1
+		for j < len(rs) {
+			if strings.ContainsRune(closers, rs[j]) {
+				j++
+				continue
+			}
+			if rs[j] == ' ' && j+1 < len(rs) && strings.ContainsRune(closers, rs[j+1]) {
+				j += 2
+				continue
+			}
+			break
+		}
+		if j >= len(rs) || rs[j] != ' ' || j+1 >= len(rs) {
+			continue
+		}
+		next := rs[j+1]
+		if !unicode.IsUpper(next) && !unicode.IsDigit(next) && !strings.ContainsRune(`"«“'`, next) {
+			continue
+		}
+		if r == '.' {
+			k := i
+			for k > start && (unicode.IsLetter(rs[k-1]) || rs[k-1] == '°') {
+				k--
+			}
+			word := strings.ToLower(string(rs[k:i]))
+			if utf8.RuneCountInString(word) == 1 || abbreviations[word] {
+				continue
+			}
+		}
+		out = append(out, strings.TrimSpace(string(rs[start:j])))
+		start = j + 1
+		i = j
+	}
+	if rest := strings.TrimSpace(string(rs[start:])); rest != "" {
+		out = append(out, rest)
+	}
+	return out
+}
+
+// truncate cuts s to at most n runes at a word boundary, ending with "…".
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	rs := []rune(s)[:n-1]
+	cut := len(rs)
+	for i := len(rs) - 1; i > n/2; i-- {
+		if rs[i] == ' ' {
+			cut = i
+			break
+		}
+	}
+	return strings.TrimRight(string(rs[:cut]), " ,;:") + "…"
+}
