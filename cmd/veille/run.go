@@ -23,7 +23,8 @@ Usage:
 
 Commands:
   ingest [PATH|URL ...]   index files, folders (.md, .txt, .html, .jsonl);
-                          no argument: the bundled articles
+                          no argument: the bundled articles; URL: a web page
+                          --feed URL|FILE.opml (repeatable) RSS/Atom/JSON feeds
                           --reindex rebuilds the index with the configured embedder
   ask    [--json] [-k N] [--source S] [--since D] QUESTION
                           answer with numbered, cited sources
@@ -60,6 +61,8 @@ type app struct {
 	stderr io.Writer
 	// newEmbedder builds the configured embedder; tests may replace it.
 	newEmbedder func(Config) (rag.Embedder, error)
+	// httpClient makes every outbound request; it honours HTTPS_PROXY.
+	httpClient *http.Client
 }
 
 // run is the whole program but for process setup: testable end to end.
@@ -91,6 +94,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr,
 		log:         newLogger(cfg, stderr),
 		newEmbedder: newEmbedder,
+		httpClient:  httpClient(),
 	}
 	cmd, cmdArgs := rest[0], rest[1:]
 	switch cmd {

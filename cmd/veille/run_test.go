@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/veille/veille/rag/llm/llmtest"
@@ -197,5 +201,46 @@ func TestAskWithLanguageModelAndFallback(t *testing.T) {
 	}
 	if got.Generated || got.Note == "" || len(got.Citations) == 0 {
 		t.Fatalf("ask with the model down = %+v, want an extractive answer with a note", got)
+	}
+}
+
+const testFeed = `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>
+<title>Cyber Actu</title><link>https://cyber.example/</link><language>fr</language>
+<item><title>Une faille critique dans les pare-feu Fortinet</title>
+<link>https://cyber.example/fortinet-faille?utm_source=rss</link><guid>fortinet-1</guid>
+<pubDate>Mon, 23 Nov 2026 08:00:00 +0000</pubDate>
+<content:encoded><![CDATA[<p>Fortinet a publié un correctif pour la vulnérabilité CVE-2026-12345 qui touche ses pare-feu FortiGate. Le CERT-FR recommande d'appliquer la mise à jour sans attendre, car la faille est déjà exploitée par des attaquants.</p><p>Les administrateurs doivent aussi vérifier les journaux à la recherche de connexions suspectes depuis le début du mois.</p>]]></content:encoded>
+</item></channel></rss>`
+
+func TestIngestFeedThenAskAndNothingNewTheSecondTime(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Header().Set("ETag", `"v1"`)
+		io.WriteString(w, testFeed)
+	}))
+	defer srv.Close()
+	env := map[string]string{"VEILLE_DATA_DIR": t.TempDir()}
+	out, errs, code := veille(t, env, "ingest", "--feed", srv.URL+"/feed.xml")
+	if code != 0 || !strings.Contains(out, "1 new") {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, errs)
+	}
+	out, errs, code = veille(t, env, "ingest", "--feed", srv.URL+"/feed.xml")
+	if code != 0 || !strings.Contains(out, "0 new, 0 updated") {
+		t.Fatalf("second ingest: exit %d\nstdout %s\nstderr %s", code, out, errs)
+	}
+	out, _, _ = veille(t, env, "ask", "--json", "Quelle vulnérabilité touche les pare-feu FortiGate ?")
+	if !strings.Contains(out, "CVE-2026-12345") || !strings.Contains(out, "https://cyber.example/fortinet-faille") {
+		t.Fatalf("answer does not cite the feed article:\n%s", out)
+	}
+	if strings.Contains(out, "utm_source") {
+		t.Error("tracking parameter kept in the cited URL")
 	}
 }

@@ -47,19 +47,15 @@ func (g guard) allowed(host string) bool {
 }
 
 // checkURL refuses early, before any request, a URL whose host is an IP
-// literal in a blocked range or a name that always means this machine. It is
-// an early, cheap answer (and the only one when a proxy does the dialling);
-// the dial-time check is the one that cannot be bypassed.
+// literal in a blocked range. It is a cheap first answer, and the only one
+// when a proxy dials for us; names are checked at dial time, once resolved,
+// which is the check that cannot be bypassed.
 func (g guard) checkURL(u *url.URL) error {
 	host := u.Hostname()
 	if g.allowed(host) {
 		return nil
 	}
-	h := strings.TrimSuffix(strings.ToLower(host), ".")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return fmt.Errorf("%w: %s", ErrPrivateAddress, host)
-	}
-	if ip, err := netip.ParseAddr(h); err == nil && blockedIP(ip) {
+	if ip, err := netip.ParseAddr(host); err == nil && blockedIP(ip) {
 		return fmt.Errorf("%w: %s", ErrPrivateAddress, ip)
 	}
 	return nil
