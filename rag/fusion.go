@@ -26,7 +26,7 @@ type fusion struct {
 }
 
 // defaultFusion was chosen on ../shared/eval; see BENCHMARKS.md.
-var defaultFusion = fusion{method: "rrf", denseWeight: 0.5, k: 60}
+var defaultFusion = fusion{method: "rrf", denseWeight: 0.3, k: 60}
 
 func (f fusion) fuse(dense, lex []ranked) map[string]*scored {
 	if f.method == "" {

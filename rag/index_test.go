@@ -43,6 +43,10 @@ func (f *fakeEmbedder) EmbedQuery(ctx context.Context, s string) ([]float32, err
 	return f.inner.EmbedQuery(ctx, s)
 }
 
+func (f *fakeEmbedder) EmbedQueryWeighted(ctx context.Context, s string, idf func(string) float32) ([]float32, error) {
+	return f.inner.EmbedQueryWeighted(ctx, s, idf)
+}
+
 func (f *fakeEmbedder) Identity() embed.Identity { return f.id }
 
 var testArticles = []article.Article{

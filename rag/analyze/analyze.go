@@ -37,18 +37,24 @@ type Token struct {
 // written in mixed case (BlackCat, iOS). Numbers are kept, even one digit
 // long; other hyphenated words are split ("Saint-Étienne" → saint, etienn).
 func Terms(text, lang string) []string {
-	var out []string
+	out := make([]string, 0, len(text)/12)
 	analyze(text, lang, func(term string, _, _ int) { out = append(out, term) })
+	if len(out) == 0 {
+		return nil
+	}
 	return out
 }
 
 // Tokens is Terms with the byte span of each term's word in text, so a caller
 // can find which sentence a term came from.
 func Tokens(text, lang string) []Token {
-	var out []Token
+	out := make([]Token, 0, len(text)/12)
 	analyze(text, lang, func(term string, start, end int) {
 		out = append(out, Token{Term: term, Start: start, End: end})
 	})
+	if len(out) == 0 {
+		return nil
+	}
 	return out
 }
 

@@ -166,6 +166,63 @@ func TestSimilarity(t *testing.T) {
 	}
 }
 
+func TestEmbedQueryWeighted(t *testing.T) {
+	t.Parallel()
+	l := newTestLocal(t, DefaultDim)
+	ctx := t.Context()
+	const query = "Quel album de Predator parle de musique ?"
+	plain, _ := l.EmbedQuery(ctx, query)
+
+	t.Run("nil idf is EmbedQuery", func(t *testing.T) {
+		t.Parallel()
+		got, err := l.EmbedQueryWeighted(ctx, query, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := cosine(got, plain); c < 1-1e-6 {
+			t.Errorf("cosine with EmbedQuery %v, want 1", c)
+		}
+	})
+	t.Run("rare term outweighs common ones", func(t *testing.T) {
+		t.Parallel()
+		rare := "Predator (album)\n\nLe groupe a enregistré cet album en 1984."
+		common := "La musique à la radio : un album de musique parle de musique."
+		idf := func(term string) float32 {
+			if term == "predator" {
+				return 8
+			}
+			return 1
+		}
+		w, err := l.EmbedQueryWeighted(ctx, query, idf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dr, _ := l.EmbedDocument(ctx, rare)
+		dc, _ := l.EmbedDocument(ctx, common)
+		if cosine(plain, dr) >= cosine(plain, dc) {
+			t.Fatal("the unweighted query already prefers the rare document: the case proves nothing")
+		}
+		if cr, cc := cosine(w, dr), cosine(w, dc); cr <= cc {
+			t.Errorf("weighted query: cos(rare doc) %.3f ≤ cos(common doc) %.3f", cr, cc)
+		}
+	})
+	t.Run("bad weights stay finite", func(t *testing.T) {
+		t.Parallel()
+		for name, v := range map[string]float32{
+			"NaN": float32(math.NaN()), "+Inf": float32(math.Inf(1)), "-Inf": float32(math.Inf(-1)),
+			"negative": -3, "zero": 0,
+		} {
+			got, err := l.EmbedQueryWeighted(ctx, query, func(string) float32 { return v })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := norm(got); math.IsNaN(n) || math.Abs(n-1) > 1e-5 {
+				t.Errorf("idf %s: norm %v, want 1", name, n)
+			}
+		}
+	})
+}
+
 func TestCanceledContext(t *testing.T) {
 	t.Parallel()
 	l := newTestLocal(t, 64)
@@ -176,6 +233,9 @@ func TestCanceledContext(t *testing.T) {
 	}
 	if _, err := l.EmbedQuery(ctx, "x"); !errors.Is(err, context.Canceled) {
 		t.Errorf("EmbedQuery: error %v, want context.Canceled", err)
+	}
+	if _, err := l.EmbedQueryWeighted(ctx, "x", nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("EmbedQueryWeighted: error %v, want context.Canceled", err)
 	}
 	if _, err := l.EmbedDocuments(ctx, []string{"a", "b"}); !errors.Is(err, context.Canceled) {
 		t.Errorf("EmbedDocuments: error %v, want context.Canceled", err)
@@ -270,5 +330,26 @@ func BenchmarkEmbedDocument(b *testing.B) {
 		if _, err := l.EmbedDocument(ctx, benchChunk); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestGolden pins a vector across processes, machines and Go versions: a
+// hash with a random seed (hash/maphash) or any change to analysis or
+// weights fails here. When the change is wanted, bump localModel so that
+// indexes built before it are refused, then update the checksum.
+func TestGolden(t *testing.T) {
+	t.Parallel()
+	v, err := newTestLocal(t, 64).EmbedDocument(t.Context(), "L’école a payé Lapsus$ pour CVE-2024-3400.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := fnvOffset
+	for _, x := range v {
+		h ^= uint64(math.Float32bits(x))
+		h *= fnvPrime
+	}
+	const want uint64 = 0xb33356184b3456e5
+	if h != want {
+		t.Errorf("vector checksum %#x, want %#x (model %s)", h, want, localModel)
 	}
 }
