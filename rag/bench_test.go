@@ -14,7 +14,7 @@ import (
 )
 
 // synthArticles generates n deterministic French-looking articles of about
-// four 700-character chunks each, from a Zipf-distributed vocabulary.
+// six chunks each, from a Zipf-distributed vocabulary.
 func synthArticles(n int) []article.Article {
 	r := rand.New(rand.NewPCG(42, 7))
 	vocab := make([]string, 30000)
@@ -73,7 +73,7 @@ func benchIndex(b *testing.B, chunks int) *Index {
 	if err != nil {
 		b.Fatal(err)
 	}
-	arts := synthArticles(chunks / 4)
+	arts := synthArticles(chunks / 6)
 	if _, err := ix.Add(b.Context(), arts, nil); err != nil {
 		b.Fatal(err)
 	}

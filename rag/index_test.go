@@ -370,3 +370,30 @@ func ids(hits []Hit) []string {
 	}
 	return out
 }
+
+func TestReloadSeesAnotherWriter(t *testing.T) {
+	t.Parallel()
+	ix, f := newTestIndex(t)
+	path := filepath.Join(t.TempDir(), SnapshotName)
+	if err := ix.Save(t.Context(), path); err != nil {
+		t.Fatal(err)
+	}
+	other, err := Load(t.Context(), path, Options{Embedder: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra := article.Article{ID: "new", Title: "Nouvel article", Text: "Un rançongiciel a chiffré les serveurs d’une mairie bretonne."}
+	if _, err := other.Add(t.Context(), []article.Article{extra}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Save(t.Context(), path); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Reload(t.Context(), path); err != nil {
+		t.Fatal(err)
+	}
+	hits, err := ix.Search(t.Context(), "rançongiciel mairie", SearchOptions{})
+	if err != nil || len(hits) == 0 || hits[0].ArticleID != "new" {
+		t.Fatalf("after reload: %v, %v", ids(hits), err)
+	}
+}

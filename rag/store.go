@@ -290,3 +290,20 @@ func sameEmbedder(stored, configured embed.Identity) bool {
 	}
 	return stored == configured
 }
+
+// Reload replaces the index's content with the snapshot at path, for a
+// long-running process that sees another process write the data directory.
+// On error (a missing file included) the index is left as it was.
+func (ix *Index) Reload(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("reload index: %w", err)
+	}
+	fresh, err := Load(ctx, path, ix.opts)
+	if err != nil {
+		return err
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.db, ix.col, ix.lex, ix.man = fresh.db, fresh.col, fresh.lex, fresh.man
+	return nil
+}

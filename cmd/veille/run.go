@@ -34,6 +34,7 @@ Commands:
                           what the daily digest would post now
   eval   --corpus FILE --questions FILE [-k N] [--predictions FILE] [--json]
                           retrieval quality: Recall@1/5/10 and MRR@10
+  bot                     run the Discord bot (needs DISCORD_TOKEN); refreshes FEEDS
   version                 print the version
 
 The data directory defaults to $VEILLE_DATA_DIR, else ./.veille.
@@ -108,6 +109,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return a.eval(ctx, cmdArgs)
 	case "digest":
 		return a.digest(ctx, cmdArgs)
+	case "bot":
+		return a.serve(ctx, cmdArgs)
 	case "version":
 		fmt.Fprintln(stdout, "veille", version)
 		return nil
