@@ -5,7 +5,22 @@
 // Members ask with /ask, /search, /latest and /sources, or by mentioning
 // the bot; a reply to an answer, or a message in the thread under it, is a
 // follow-up that carries the earlier exchange. Every answer gets 👍/👎
-// buttons whose votes are appended to a JSONL file.
+// buttons whose votes are appended to a JSONL file. PostDigest and
+// DigestPosted let the digest scheduler post through the same session.
+//
+// # Discord setup
+//
+// The application needs a bot user whose token is Config.Token, and the
+// Message Content privileged intent enabled in the Developer Portal: the
+// bot reads follow-up questions in threads under its answers and replies
+// that do not mention it (mentions and direct messages carry their text
+// without the intent, but Discord refuses the whole connection, close code
+// 4014, when an intent asked for is not enabled). It is invited with the
+// scopes bot and applications.commands and the permissions View Channels,
+// Send Messages, Send Messages in Threads, Embed Links and Read Message
+// History (274877991936). Commands are registered at start-up from the
+// command table: on Config.GuildID at once during development, globally
+// otherwise.
 package bot
 
 import (
@@ -71,6 +86,20 @@ type Config struct {
 	Now             func() time.Time
 }
 
+// LogValue logs the configuration without the token.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Bool("token_set", c.Token != ""),
+		slog.String("guild_id", c.GuildID),
+		slog.String("api_base", c.APIBase),
+		slog.Int("user_rate", c.UserRate),
+		slog.Int("max_concurrent", c.MaxConcurrent),
+		slog.Duration("answer_timeout", c.AnswerTimeout),
+		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.String("feedback_path", c.FeedbackPath),
+	)
+}
+
 // Bot answers Discord interactions and mentions with a Pipeline.
 type Bot struct {
 	token           string
@@ -86,8 +115,11 @@ type Bot struct {
 	slots           semaphore
 	feedback        *feedbackLog // nil without FeedbackPath
 	memory          memory
-	commands        map[string]command
+	table           []command          // registered in this order
+	commands        map[string]command // table by name
 	running         atomic.Bool
+	// session is the connected session while Run serves, for PostDigest.
+	session atomic.Pointer[discordgo.Session]
 }
 
 // New checks cfg, reporting every problem at once, and returns a Bot ready to Run.
@@ -151,8 +183,9 @@ func New(cfg Config, p Pipeline) (*Bot, error) {
 	if cfg.FeedbackPath != "" {
 		b.feedback = &feedbackLog{path: cfg.FeedbackPath}
 	}
+	b.table = b.commandTable()
 	b.commands = map[string]command{}
-	for _, c := range b.commandTable() {
+	for _, c := range b.table {
 		b.commands[c.def.Name] = c
 	}
 	return b, nil
@@ -227,40 +260,24 @@ func (b *Bot) Run(ctx context.Context) error {
 			b.onMessage(work, s, m.Message)
 		}
 	})
+	var closing atomic.Bool // set once we close the session ourselves
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
-		b.log.Warn("gateway disconnected; discordgo reconnects")
+		if !closing.Load() {
+			b.log.Warn("gateway disconnected; discordgo reconnects")
+		}
 	})
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
 		b.log.Info("gateway session resumed")
 	})
 
 	if err := s.Open(); err != nil {
-		return fmt.Errorf("open discord gateway: %w", err)
+		return fmt.Errorf("open discord gateway: %w%s", err, gatewayHint(err))
 	}
-	var r *discordgo.Ready
-	select {
-	case r = <-ready:
-	case <-ctx.Done():
-		return b.close(s)
-	}
-	appID := ""
-	if r.Application != nil {
-		appID = r.Application.ID
-	}
-	if appID == "" && r.User != nil {
-		appID = r.User.ID
-	}
-	defs := make([]*discordgo.ApplicationCommand, 0, len(b.commands))
-	for _, c := range b.commandTable() {
-		defs = append(defs, c.def)
-	}
-	if _, err := s.ApplicationCommandBulkOverwrite(appID, b.guildID, defs, discordgo.WithContext(ctx)); err != nil {
-		return errors.Join(fmt.Errorf("register %d commands for application %s: %w", len(defs), appID, err), b.close(s))
-	}
-	b.log.Info("connected", "application_id", appID, "guild_id", b.guildID, "commands", len(defs))
+	err = b.serve(ctx, s, ready)
 
-	<-ctx.Done()
-	b.log.Info("shutting down")
+	// Whatever ended serving, shut down in order: no new commands, let
+	// answers in flight finish (then cancel them), close the session.
+	b.log.Info("shutting down", "err", err)
 	inflight.shut()
 	done := make(chan struct{})
 	go func() {
@@ -276,14 +293,58 @@ func (b *Bot) Run(ctx context.Context) error {
 		cancelWork()
 		<-done
 	}
-	return b.close(s)
+	closing.Store(true)
+	if cerr := s.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("close discord session: %w", cerr))
+	}
+	return err
 }
 
-func (b *Bot) close(s *discordgo.Session) error {
-	if err := s.Close(); err != nil {
-		return fmt.Errorf("close discord session: %w", err)
+// serve waits for READY, registers the commands and serves until ctx is
+// done; it returns nil when ctx ends it.
+func (b *Bot) serve(ctx context.Context, s *discordgo.Session, ready <-chan *discordgo.Ready) error {
+	var r *discordgo.Ready
+	select {
+	case r = <-ready:
+	case <-ctx.Done():
+		return nil
 	}
+	appID := ""
+	if r.Application != nil {
+		appID = r.Application.ID
+	}
+	if appID == "" && r.User != nil {
+		appID = r.User.ID
+	}
+	defs := make([]*discordgo.ApplicationCommand, 0, len(b.table))
+	for _, c := range b.table {
+		defs = append(defs, c.def)
+	}
+	if _, err := s.ApplicationCommandBulkOverwrite(appID, b.guildID, defs, discordgo.WithContext(ctx)); err != nil {
+		if ctx.Err() != nil { // shut down while registering
+			return nil
+		}
+		return fmt.Errorf("register %d commands for application %s: %w", len(defs), appID, err)
+	}
+	b.log.Info("connected", "application_id", appID, "guild_id", b.guildID, "commands", len(defs))
+	b.session.Store(s)
+	defer b.session.Store(nil)
+	<-ctx.Done()
 	return nil
+}
+
+// gatewayHint explains the gateway close codes a misconfigured bot meets.
+// discordgo returns the websocket library's error, which only its text
+// identifies without importing that library here.
+func gatewayHint(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "close 4004"):
+		return " (the bot token is wrong: check DISCORD_TOKEN)"
+	case strings.Contains(msg, "close 4014"):
+		return " (enable the Message Content intent for the bot in the Discord Developer Portal, Bot tab)"
+	}
+	return ""
 }
 
 // gate counts event handlers in flight and refuses new ones once shut.

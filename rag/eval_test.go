@@ -5,10 +5,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unicode"
 
+	"github.com/veille/veille/rag/analyze"
 	"github.com/veille/veille/rag/article"
 	"github.com/veille/veille/rag/embed"
 	"github.com/veille/veille/rag/eval"
@@ -87,4 +92,76 @@ func TestEvalFusionSweep(t *testing.T) {
 	for _, w := range []float64{0.2, 0.3} {
 		run(fmt.Sprintf("blend w=%.1f", w), "", fusion{method: "blend", denseWeight: w})
 	}
+}
+
+// TestEvalAnswers scores extractive answers the way ../shared/eval/README.md
+// describes: a gold answer string, normalised, found in the answer text.
+func TestEvalAnswers(t *testing.T) {
+	corpus, qpath := sharedEval(t)
+	arts, _, err := article.LoadPaths(t.Context(), []string{corpus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(qpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, err := eval.ReadQuestions(f, qpath)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := New(Options{Embedder: newFake(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Add(t.Context(), arts, nil); err != nil {
+		t.Fatal(err)
+	}
+	var hit, cited, grounded, length int
+	for _, q := range qs {
+		ans, err := ix.Ask(t.Context(), q.Question, SearchOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := normAnswer(citeRE.ReplaceAllString(ans.Text, ""))
+		for _, a := range q.Answers {
+			if strings.Contains(" "+text+" ", " "+normAnswer(a)+" ") {
+				hit++
+				break
+			}
+		}
+		for _, c := range ans.Citations {
+			if slices.Contains(q.Gold, c.ArticleID) {
+				cited++
+				break
+			}
+		}
+		if ans.Grounded {
+			grounded++
+		}
+		length += len([]rune(ans.Text))
+	}
+	n := float64(len(qs))
+	t.Logf("answer_recall %.3f cited_gold %.3f grounded_rate %.3f mean_len %.0f",
+		float64(hit)/n, float64(cited)/n, float64(grounded)/n, float64(length)/n)
+}
+
+var citeRE = regexp.MustCompile(`\[\d+\]`)
+
+// normAnswer case-folds, removes accents and squeezes punctuation and spaces.
+func normAnswer(s string) string {
+	s = analyze.Fold(strings.ToLower(s))
+	var b strings.Builder
+	space := true
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+			space = false
+		} else if !space {
+			b.WriteByte(' ')
+			space = true
+		}
+	}
+	return strings.TrimSpace(b.String())
 }

@@ -1,0 +1,295 @@
+package bot
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/veille/veille/bot/digest"
+	"github.com/veille/veille/rag"
+)
+
+// checkLimits fails the test if msgs break any of Discord's limits.
+func checkLimits(t *testing.T, msgs []message) {
+	t.Helper()
+	if len(msgs) == 0 {
+		t.Error("no messages")
+	}
+	for i, m := range msgs {
+		if n := runeLen(m.Content); n > maxContent {
+			t.Errorf("message %d: content has %d characters", i, n)
+		}
+		if m.Content == "" && len(m.Embeds) == 0 {
+			t.Errorf("message %d is empty", i)
+		}
+		if len(m.Embeds) > maxEmbeds {
+			t.Errorf("message %d: %d embeds", i, len(m.Embeds))
+		}
+		total := 0
+		for j, e := range m.Embeds {
+			total += embedSize(e)
+			if runeLen(e.Title) > maxEmbedTitle || runeLen(e.Description) > maxEmbedDescription || len(e.Fields) > maxFields {
+				t.Errorf("message %d embed %d over a limit: title %d, description %d, fields %d",
+					i, j, runeLen(e.Title), runeLen(e.Description), len(e.Fields))
+			}
+			if e.Footer != nil && runeLen(e.Footer.Text) > maxFooter {
+				t.Errorf("message %d embed %d: footer too long", i, j)
+			}
+			for _, f := range e.Fields {
+				if runeLen(f.Name) > maxFieldName || runeLen(f.Value) > maxFieldValue || f.Name == "" || f.Value == "" {
+					t.Errorf("message %d embed %d: bad field %q", i, j, f.Name)
+				}
+			}
+		}
+		if total > maxEmbedTotal {
+			t.Errorf("message %d: embeds total %d characters", i, total)
+		}
+	}
+}
+
+func cite(n int, title, url, source string) rag.Citation {
+	return rag.Citation{N: n, ArticleID: fmt.Sprint("art-", n), Title: title, URL: url, Source: source, Published: testDate}
+}
+
+func longAnswer() rag.Answer {
+	var paras []string
+	for i := range 30 {
+		var s []string
+		for j := range 10 {
+			s = append(s, fmt.Sprintf("Paragraph %d sentence %d describes how the intrusion progressed through the network [%d].", i, j, j+1))
+		}
+		paras = append(paras, strings.Join(s, " "))
+	}
+	a := rag.Answer{Question: "Explain the whole attack", Grounded: true, Text: strings.Join(paras, "\n\n")}
+	for n := 1; n <= 10; n++ {
+		a.Citations = append(a.Citations, cite(n, fmt.Sprintf("Report part %d", n), fmt.Sprintf("https://example.org/r/%d", n), "CERT-FR"))
+	}
+	return a
+}
+
+func TestAnswerMessages(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer rag.Answer
+		lang   lang
+	}{
+		{"grounded_en", rag.Answer{Question: "What is Log4Shell?", Grounded: true,
+			Text:      "Log4Shell is a flaw in Log4j [1]. It was widely exploited [1, 2].",
+			Citations: []rag.Citation{cite(1, "Log4j flaw", "https://example.org/1", "The Record"), cite(2, "Exploitation", "https://example.org/2", "")}}, english},
+		{"grounded_fr", rag.Answer{Question: "Qui a exploité Log4Shell ?", Grounded: true,
+			Text:      "Des groupes étatiques [1].",
+			Citations: []rag.Citation{cite(1, "Log4Shell : les attaques", "https://www.lemagit.fr/a", "LeMagIT")}}, french},
+		{"ungrounded_closest", rag.Answer{Question: "Who won the match?", Grounded: false,
+			Text:    "No indexed article answers this.",
+			Closest: []rag.Hit{{Title: "Sports site breached", URL: "https://example.org/s", Source: "ZDNet", Published: testDate}}}, english},
+		{"hostile_text", rag.Answer{Question: "@everyone <@123456789012345678> ?", Grounded: true,
+			Text: "Ping @here and <@&987654321098765432> [1]. See [my site](https://evil.example) [1].",
+			Citations: []rag.Citation{cite(1, "Title with [brackets] (parens) *stars* _under_ `code` | pipes <@42>",
+				"https://example.org/wiki/Foo_(bar) baz", "Src*")}}, english},
+		{"bad_url_no_title", rag.Answer{Question: "q", Grounded: true, Text: "t [1].",
+			Citations: []rag.Citation{cite(1, "", "javascript:alert(1)", "")}}, english},
+		{"long_split", longAnswer(), english},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msgs := answerMessages(tt.answer, tt.lang)
+			checkLimits(t, msgs)
+			golden(t, filepath.Join("format", "answer_"+tt.name+".golden.json"), msgs)
+		})
+	}
+}
+
+func TestLongAnswerKeepsEverything(t *testing.T) {
+	a := longAnswer()
+	msgs := answerMessages(a, english)
+	if len(msgs) < 2 {
+		t.Fatalf("%d messages, want a split", len(msgs))
+	}
+	var got []string
+	for _, m := range msgs {
+		for _, e := range m.Embeds {
+			got = append(got, strings.Fields(e.Description)...)
+		}
+	}
+	want := strings.Fields(a.Text)
+	// The text comes first, then the sources.
+	if diff := cmp.Diff(want, got[:len(want)]); diff != "" {
+		t.Errorf("words lost or reordered by the split (-want +got):\n%s", diff)
+	}
+}
+
+func TestSearchMessages(t *testing.T) {
+	long := strings.Repeat("Le rançongiciel chiffre les serveurs et exfiltre les données. ", 20)
+	hits := []rag.Hit{
+		{Title: "LockBit revendique l'attaque", URL: "https://example.org/lockbit", Source: "LeMagIT", Published: testDate,
+			Passages: []rag.Passage{{Text: long}}},
+		{Title: "No passage", URL: "https://example.org/np", Source: "CERT-FR"},
+	}
+	t.Run("hits_fr", func(t *testing.T) {
+		msgs := searchMessages("lockbit", hits, french)
+		checkLimits(t, msgs)
+		golden(t, filepath.Join("format", "search_hits_fr.golden.json"), msgs)
+	})
+	t.Run("none_en", func(t *testing.T) {
+		msgs := searchMessages("@everyone nothing", nil, english)
+		checkLimits(t, msgs)
+		golden(t, filepath.Join("format", "search_none_en.golden.json"), msgs)
+	})
+}
+
+func TestStatsMessages(t *testing.T) {
+	sources := map[string]int{}
+	for i := range 120 {
+		sources[fmt.Sprintf("Source number %03d with a long name", i)] = i % 7
+	}
+	st := rag.Stats{Articles: 1000, Chunks: 9000, Sources: sources, Newest: testDate, LastIngest: testNow, Embedder: "openai/text-embedding-3-small/1536"}
+	msgs := statsMessages(st, english)
+	checkLimits(t, msgs)
+	golden(t, filepath.Join("format", "stats_many_sources_en.golden.json"), msgs)
+	msgs = statsMessages(rag.Stats{}, french)
+	checkLimits(t, msgs)
+	golden(t, filepath.Join("format", "stats_empty_fr.golden.json"), msgs)
+}
+
+func TestDigestMessages(t *testing.T) {
+	tests := map[string]digest.Digest{
+		"fr": {Header: "Veille du mardi 24 novembre 2026 — 3 articles", Lang: "fr", More: 2, Entries: []digest.Entry{
+			{Title: "LockBit *revendique* [encore]", URL: "https://example.org/lb", Source: "LeMagIT", Date: testDate,
+				Summary: "Le groupe affirme avoir chiffré les serveurs.",
+				Also:    []digest.Link{{Title: "Même sujet", URL: "https://example.org/m", Source: "ZATAZ"}, {Title: "Sans lien"}}},
+			{Title: "Sans date ni source", URL: "https://example.org/nd"},
+		}},
+		"empty_en": {Header: "Veille for Tuesday, November 24, 2026 — nothing new", Lang: "en", Empty: true},
+	}
+	for name, d := range tests {
+		t.Run(name, func(t *testing.T) {
+			msgs := digestMessages(d)
+			checkLimits(t, msgs)
+			golden(t, filepath.Join("format", "digest_"+name+".golden.json"), msgs)
+		})
+	}
+}
+
+func TestSplitText(t *testing.T) {
+	tests := []struct {
+		name  string
+		text  string
+		limit int
+		want  []string
+	}{
+		{"fits", "Short text [1].", 50, []string{"Short text [1]."}},
+		{"paragraph first", "First paragraph here.\n\nSecond one, longer than the rest.", 40,
+			[]string{"First paragraph here.", "Second one, longer than the rest."}},
+		{"sentence before space", "One sentence is here [1]. Another follows it now", 35,
+			[]string{"One sentence is here [1].", "Another follows it now"}},
+		{"not inside a marker", "aaaa bbbb cccc [12, 13] dddd", 20, []string{"aaaa bbbb cccc", "[12, 13] dddd"}},
+		{"not inside a link", "see [the long title](https://x.org/a) now", 36, []string{"see", "[the long title](https://x.org/a)", "now"}},
+		{"hard cut in a long word", strings.Repeat("x", 25), 10, []string{"xxxxxxxxxx", "xxxxxxxxxx", "xxxxx"}},
+		{"runes not bytes", strings.Repeat("é", 12), 5, []string{"ééééé", "ééééé", "éé"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := splitText(tt.text, tt.limit)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("splitText (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestNeutralize(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, in, want string }{
+		{"everyone", "@everyone", "@\u200beveryone"},
+		{"here", "hi @here!", "hi @\u200bhere!"},
+		{"users and roles", "<@123> <@!456> <@&789>", "<@\u200b123> <@\u200b!456> <@\u200b&789>"},
+		{"e-mail untouched", "mail me at a@example.org", "mail me at a@example.org"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := neutralize(tt.in); got != tt.want {
+				t.Errorf("neutralize(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLink(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, title, url, want string }{
+		{"plain", "Plain", "https://example.org/a", "[Plain](https://example.org/a)"},
+		{"markdown in title, parens in URL", "A [b] *c*", "https://example.org/x_(y)", `[A \[b\] \*c\*](https://example.org/x_%28y%29)`},
+		{"not http", "No link", "ftp://example.org", "No link"},
+		{"nothing", "", "", "…"},
+		{"multi-line title", "Multi\nline   title", "http://example.org", "[Multi line title](http://example.org)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := link(tt.title, tt.url); got != tt.want {
+				t.Errorf("link(%q, %q) = %q, want %q", tt.title, tt.url, got, tt.want)
+			}
+		})
+	}
+}
+
+var markerOrLink = regexp.MustCompile(`\[[^\[\]\n]*\]\([^()\s]*\)|\[\d+(?:\s*[,;–-]\s*\d+)*\]`)
+
+func FuzzSplitText(f *testing.F) {
+	f.Add("A sentence [1]. Another one [2, 3].\n\nA [link](https://x.org/y) here.", 20)
+	f.Add(strings.Repeat("word ", 100), 7)
+	f.Add("ééé [12] ééé", 4)
+	f.Fuzz(func(t *testing.T, text string, limit int) {
+		if limit < 1 || limit > 5000 || !utf8Valid(text) {
+			t.Skip()
+		}
+		pieces := splitText(text, limit)
+		for _, p := range pieces {
+			if runeLen(p) > limit {
+				t.Fatalf("piece of %d characters > %d: %q", runeLen(p), limit, p)
+			}
+			if p == "" {
+				t.Fatalf("empty piece in %q", pieces)
+			}
+		}
+		squash := func(s string) string { return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), "") }
+		if squash(strings.Join(pieces, "")) != squash(text) {
+			t.Fatalf("text changed by the split: %q → %q", text, pieces)
+		}
+		// A marker or link short enough to fit is never cut.
+		for _, m := range markerOrLink.FindAllString(text, -1) {
+			if runeLen(m) > limit || strings.ContainsFunc(m, unicode.IsSpace) && strings.Contains(m, "](") {
+				continue
+			}
+			found := false
+			for _, p := range pieces {
+				if strings.Contains(p, m) {
+					found = true
+				}
+			}
+			if !found && !strings.ContainsFunc(m, unicode.IsSpace) {
+				t.Fatalf("%q cut by the split: %q", m, pieces)
+			}
+		}
+	})
+}
+
+func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+
+func BenchmarkSplitText(b *testing.B) {
+	text := longAnswer().Text
+	for b.Loop() {
+		splitText(text, maxEmbedDescription)
+	}
+}
+
+func BenchmarkAnswerMessages(b *testing.B) {
+	a := longAnswer()
+	for b.Loop() {
+		answerMessages(a, english)
+	}
+}

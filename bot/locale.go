@@ -1,0 +1,110 @@
+package bot
+
+import (
+	"strings"
+	"unicode"
+)
+
+// lang is the language of the bot's own words: English or French.
+type lang int
+
+const (
+	english lang = iota
+	french
+)
+
+// langOf maps a Discord locale ("fr", "en-US", …) to a lang: fr* is
+// French, anything else English.
+func langOf(locale string) lang {
+	if strings.HasPrefix(strings.ToLower(locale), "fr") {
+		return french
+	}
+	return english
+}
+
+var frenchWords = map[string]bool{
+	"le": true, "la": true, "les": true, "un": true, "une": true, "des": true, "du": true, "de": true,
+	"est": true, "et": true, "quel": true, "quelle": true, "quels": true, "quelles": true, "qui": true,
+	"que": true, "quoi": true, "quand": true, "comment": true, "pourquoi": true, "où": true, "sur": true,
+	"dans": true, "pour": true, "avec": true, "c'est": true, "qu'est-ce": true, "il": true, "elle": true,
+	"ce": true, "cette": true, "ces": true, "au": true, "aux": true, "ont": true, "été": true,
+}
+
+var englishWords = map[string]bool{
+	"the": true, "a": true, "an": true, "of": true, "is": true, "are": true, "and": true, "what": true,
+	"which": true, "who": true, "when": true, "how": true, "why": true, "where": true, "on": true,
+	"in": true, "for": true, "with": true, "was": true, "were": true, "did": true, "does": true,
+	"about": true, "this": true, "that": true, "it": true, "has": true, "have": true,
+}
+
+// guessLang picks the language of a message's text, which unlike an
+// interaction carries no locale: French when it has more French function
+// words (or accents) than English ones.
+func guessLang(text string) lang {
+	fr, en := 0, 0
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && r != '\'' && r != '-'
+	}) {
+		if frenchWords[w] {
+			fr++
+		}
+		if englishWords[w] {
+			en++
+		}
+	}
+	if strings.ContainsAny(text, "éèêàâùûçîôœÉÈÀÇ") {
+		fr++
+	}
+	if fr > en {
+		return french
+	}
+	return english
+}
+
+// text is one sentence of the bot's in both languages.
+type text struct{ en, fr string }
+
+func (l lang) pick(t text) string {
+	if l == french {
+		return t.fr
+	}
+	return t.en
+}
+
+// The bot's words. Format verbs are the same in both languages.
+var (
+	txtSources          = text{"Sources", "Sources"}
+	txtClosest          = text{"Closest articles", "Articles les plus proches"}
+	txtAnswerFooter     = text{"Built from the cited articles: check them before relying on it.", "Construit à partir des articles cités : vérifiez-les avant de vous y fier."}
+	txtUngroundedFooter = text{"No indexed article answers this directly.", "Aucun article indexé n'y répond directement."}
+	txtSearchTitle      = text{"Results for “%s”", "Résultats pour « %s »"}
+	txtNoResults        = text{"No indexed article matches “%s”.", "Aucun article indexé ne correspond à « %s »."}
+	txtEmptyIndex       = text{"Nothing is indexed yet.", "Rien n'est encore indexé."}
+	txtLatestTitle      = text{"Latest articles", "Derniers articles"}
+	txtMoreSources      = text{"… and %d more", "… et %d autres"}
+	txtStatsTitle       = text{"What Veille has indexed", "Ce que Veille a indexé"}
+	txtArticles         = text{"Articles", "Articles"}
+	txtChunks           = text{"Passages", "Passages"}
+	txtNewest           = text{"Newest article", "Article le plus récent"}
+	txtLastRefresh      = text{"Last refresh", "Dernière mise à jour"}
+	txtEmbedder         = text{"Embedder", "Modèle d'embedding"}
+	txtSourcesCount     = text{"Sources (%d)", "Sources (%d)"}
+	txtSeeAlso          = text{"See also: ", "Voir aussi : "}
+	txtDigestEmpty      = text{"Nothing new was published.", "Rien de nouveau n'a été publié."}
+
+	txtEmptyQuestion  = text{"Please write a question: this one is empty.", "Écrivez une question : celle-ci est vide."}
+	txtLongQuestion   = text{"Your question is too long (%d characters); please keep it under %d.", "Votre question est trop longue (%d caractères) ; %d au maximum, s'il vous plaît."}
+	txtUnknownSource  = text{"I don't know the source “%s”. Known sources: %s.", "Je ne connais pas la source « %s ». Sources connues : %s."}
+	txtBadSince       = text{"“since” must be a positive number of days.", "« depuis » doit être un nombre de jours positif."}
+	txtBadCount       = text{"“count” must be between 1 and %d.", "« nombre » doit être compris entre 1 et %d."}
+	txtRateLimited    = text{"You're asking quickly! Please wait %d s before the next question.", "Doucement ! Attendez %d s avant la prochaine question."}
+	txtBusy           = text{"I'm answering many questions right now; please try again in a moment.", "Je réponds déjà à beaucoup de questions ; réessayez dans un instant."}
+	txtTimeout        = text{"That took too long; please try again, or narrow the question.", "La réponse a pris trop de temps ; réessayez, ou précisez la question."}
+	txtNoRelevant     = text{"I found nothing relevant in the indexed articles.", "Je n'ai rien trouvé de pertinent dans les articles indexés."}
+	txtFailed         = text{"Something went wrong while answering; please try again later.", "Une erreur est survenue pendant la réponse ; réessayez plus tard."}
+	txtThanks         = text{"Thanks for your feedback!", "Merci pour votre retour !"}
+	txtFeedbackFailed = text{"Sorry, I couldn't record your vote.", "Désolé, je n'ai pas pu enregistrer votre vote."}
+	txtMentionHelp    = text{"Ask me a question after the mention, e.g. “@Veille what is Log4Shell?”", "Posez-moi une question après la mention, par exemple « @Veille c'est quoi Log4Shell ? »"}
+	txtAdminOnly      = text{"This command needs the Manage Server permission.", "Cette commande demande la permission « Gérer le serveur »."}
+	txtUnknownCommand = text{"I don't know this command (yet).", "Je ne connais pas (encore) cette commande."}
+)
