@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/veille/veille/bot"
+	"github.com/veille/veille/bot/digest"
 	"github.com/veille/veille/rag"
 	"github.com/veille/veille/rag/feeds"
 )
@@ -53,7 +54,44 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return b.Run(gctx) })
 	g.Go(func() error { return a.keepFresh(gctx, ix) })
+	if a.cfg.DigestChannelID != "" {
+		sched, err := a.digestScheduler(ix, b)
+		if err != nil {
+			return err
+		}
+		g.Go(func() error { return sched.Run(gctx) })
+	}
 	return g.Wait()
+}
+
+// digestScheduler posts the daily digest to DIGEST_CHANNEL_ID (and to any
+// channel configured in the digest state file) at DIGEST_TIME, DIGEST_TZ.
+func (a *app) digestScheduler(ix *rag.Index, b *bot.Bot) (*digest.Scheduler, error) {
+	st, err := digest.OpenStore(filepath.Join(a.cfg.DataDir, digestStateName))
+	if err != nil {
+		return nil, err
+	}
+	def := digest.Settings{ChannelID: a.cfg.DigestChannelID, At: a.cfg.DigestTime, Loc: a.cfg.DigestTZ, Lang: "fr"}
+	if err := def.Validate(); err != nil {
+		return nil, &configError{errs: []error{fmt.Errorf("digest: %w", err)}}
+	}
+	log := a.log.With("component", "digest")
+	return digest.NewScheduler(digest.SchedulerConfig{
+		Store: st,
+		Channels: func() []digest.Settings {
+			chs, err := st.Channels(def)
+			if err != nil {
+				log.Warn("digest channel settings skipped", "err", err)
+			}
+			return chs
+		},
+		Items: func(ctx context.Context, since time.Time) ([]digest.Item, error) {
+			return digestItems(ctx, ix, since)
+		},
+		Post:   b.PostDigest,
+		Posted: b.DigestPosted,
+		Logger: log,
+	})
 }
 
 // keepFresh refreshes the configured feeds every FEED_REFRESH (with jitter)
