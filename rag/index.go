@@ -235,17 +235,12 @@ func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progr
 			res.Added++
 		}
 		a := j.art
-		meta := map[string]string{
-			metaArticleID: a.ID,
-			metaTitle:     a.Title,
-			metaURL:       a.URL,
-			metaSource:    a.Source,
-			metaSourceKey: sourceKey(a.Source),
-			metaLang:      a.Lang,
+		stored := &storedArticle{
+			ID: a.ID, Title: a.Title, URL: a.URL, Source: a.Source, Lang: a.Lang,
+			Published: a.Published, FirstSeen: firstSeen, Hash: j.hash,
+			Chunks: len(j.chunks), Text: a.Text,
 		}
-		if !a.Published.IsZero() {
-			meta[metaPublished] = a.Published.UTC().Format(time.RFC3339)
-		}
+		meta := chunkMeta(stored)
 		for i, c := range j.chunks {
 			m := make(map[string]string, len(meta)+2)
 			for k, v := range meta {
@@ -261,11 +256,7 @@ func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progr
 			}
 			ix.lex.Add(id, analyze.Terms(a.Title+"\n"+c.Text, a.Lang))
 		}
-		ix.man.put(&storedArticle{
-			ID: a.ID, Title: a.Title, URL: a.URL, Source: a.Source, Lang: a.Lang,
-			Published: a.Published, FirstSeen: firstSeen, Hash: j.hash,
-			Chunks: len(j.chunks), Text: a.Text,
-		})
+		ix.man.put(stored)
 		res.Chunks += len(j.chunks)
 	}
 	if len(jobs) > 0 {

@@ -397,3 +397,34 @@ func TestReloadSeesAnotherWriter(t *testing.T) {
 		t.Fatalf("after reload: %v, %v", ids(hits), err)
 	}
 }
+
+// FuzzLoad: a damaged index file is an error, never a panic.
+func FuzzLoad(f *testing.F) {
+	fe := newFake(f)
+	ix, err := New(Options{Embedder: fe})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if _, err := ix.Add(context.Background(), testArticles[:1], nil); err != nil {
+		f.Fatal(err)
+	}
+	path := filepath.Join(f.TempDir(), SnapshotName)
+	if err := ix.Save(context.Background(), path); err != nil {
+		f.Fatal(err)
+	}
+	whole, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(whole)
+	f.Add(whole[:len(whole)/3])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), SnapshotName)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Load(t.Context(), p, Options{Embedder: fe}); err == nil && len(data) < len(whole) {
+			t.Logf("a shorter file loaded")
+		}
+	})
+}

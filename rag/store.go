@@ -22,11 +22,14 @@ import (
 const SnapshotName = "index.veille"
 
 // Snapshot layout: magic, then three length-prefixed sections (manifest as
-// gob, BM25 index, chromem-go export), then an end marker. Saving writes a
+// gob, BM25 index, chunks with raw float32 vectors), then an end marker.
+// chromem-go's own gob export decodes floats one by one, ten times slower
+// than reading them raw (see BENCHMARKS.md), so the chunks are written here
+// and put back into a chromem-go collection on load. Saving writes a
 // temporary file, fsyncs it and renames it over the old one, so a reader or a
 // crash only ever sees a complete snapshot.
 var (
-	snapshotMagic = []byte("VEILLEIX\x00\x00\x00\x01")
+	snapshotMagic = []byte("VEILLEIX\x00\x00\x00\x02")
 	snapshotEnd   = []byte("VEILLEND")
 )
 
@@ -112,8 +115,8 @@ func (ix *Index) writeSnapshot(f *os.File) error {
 	if _, err := w.Write(make([]byte, 8)); err != nil {
 		return err
 	}
-	if err := ix.db.ExportToWriter(w, false, ""); err != nil {
-		return fmt.Errorf("export vectors: %w", err)
+	if err := ix.writeVectors(w); err != nil {
+		return fmt.Errorf("write vectors: %w", err)
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -165,14 +168,9 @@ func Load(ctx context.Context, path string, opts Options) (*Index, error) {
 	}
 	ix.man = snap.man
 	ix.lex = snap.lex
-	if err := ix.db.ImportFromReader(snap.vectors, ""); err != nil {
-		return nil, fmt.Errorf("load index %s: vectors: %w: %w", path, ErrCorruptIndex, err)
+	if err := ix.readVectors(ctx, bufio.NewReaderSize(snap.vectors, 1<<20)); err != nil {
+		return nil, fmt.Errorf("load index %s: vectors: %w", path, err)
 	}
-	col := ix.db.GetCollection(collectionName, ix.embedFunc())
-	if col == nil {
-		return nil, fmt.Errorf("load index %s: %w: no %q collection", path, ErrCorruptIndex, collectionName)
-	}
-	ix.col = col
 	return ix, nil
 }
 
