@@ -6,7 +6,9 @@
 // the bot; a reply to an answer, or a message in the thread under it, is a
 // follow-up that carries the earlier exchange. Every answer gets 👍/👎
 // buttons whose votes are appended to a JSONL file. PostDigest and
-// DigestPosted let the digest scheduler post through the same session.
+// DigestPosted let the digest scheduler post through the same session;
+// admins (Manage Server) post, preview and configure a channel's digest
+// with /digest when Config.Digest is set.
 //
 // # Discord setup
 //
@@ -83,7 +85,10 @@ type Config struct {
 	// its context is done before cancelling them.
 	ShutdownTimeout time.Duration
 	FeedbackPath    string // JSONL file for 👍/👎 votes; "" hides the buttons
-	Now             func() time.Time
+	// Digest, when set, serves the admin command /digest (now, preview,
+	// config) over the daily digest; nil leaves the command out.
+	Digest DigestControl
+	Now    func() time.Time
 }
 
 // LogValue logs the configuration without the token.
@@ -97,6 +102,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("answer_timeout", c.AnswerTimeout),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.String("feedback_path", c.FeedbackPath),
+		slog.Bool("digest_command", c.Digest != nil),
 	)
 }
 
@@ -113,7 +119,8 @@ type Bot struct {
 	newID           func() string
 	limiter         *userLimiter
 	slots           semaphore
-	feedback        *feedbackLog // nil without FeedbackPath
+	feedback        *feedbackLog  // nil without FeedbackPath
+	digest          DigestControl // nil without Config.Digest: no /digest
 	memory          memory
 	table           []command          // registered in this order
 	commands        map[string]command // table by name
@@ -170,6 +177,7 @@ func New(cfg Config, p Pipeline) (*Bot, error) {
 		shutdownTimeout: orDefault(cfg.ShutdownTimeout, DefaultShutdownTimeout),
 		now:             cfg.Now,
 		newID:           randomID,
+		digest:          cfg.Digest,
 	}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)

@@ -34,8 +34,9 @@ type command struct {
 }
 
 // commandTable is every slash command the bot registers and serves.
+// /digest is served only when Config.Digest is set.
 func (b *Bot) commandTable() []command {
-	return []command{
+	cmds := []command{
 		{def: &discordgo.ApplicationCommand{
 			Name: "ask", NameLocalizations: fr("demander"),
 			Description:              "Ask a question about the indexed security news",
@@ -72,6 +73,10 @@ func (b *Bot) commandTable() []command {
 			DescriptionLocalizations: fr("Ce que Veille a indexé : articles, sources, fraîcheur"),
 		}, handle: b.handleSources, ephemeral: true},
 	}
+	if b.digest != nil {
+		cmds = append(cmds, b.digestCommand())
+	}
+	return cmds
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -111,7 +116,10 @@ type request struct {
 	userID, guildID, channelID string
 	lang                       lang
 	permissions                int64
-	options                    map[string]any // option name → JSON value
+	// subcommand is the subcommand invoked ("" for a plain command); its
+	// options are in options.
+	subcommand string
+	options    map[string]any // option name → JSON value
 }
 
 // newRequest reads the invoker and options of a slash command.
@@ -125,7 +133,11 @@ func newRequest(i *discordgo.Interaction) request {
 		r.userID = i.User.ID
 	}
 	if i.Type == discordgo.InteractionApplicationCommand {
-		for _, o := range i.ApplicationCommandData().Options {
+		opts := i.ApplicationCommandData().Options
+		if len(opts) == 1 && opts[0].Type == discordgo.ApplicationCommandOptionSubCommand {
+			r.subcommand, opts = opts[0].Name, opts[0].Options
+		}
+		for _, o := range opts {
 			r.options[o.Name] = o.Value
 		}
 	}
@@ -135,6 +147,12 @@ func newRequest(i *discordgo.Interaction) request {
 func (r request) text(name string) string {
 	s, _ := r.options[name].(string)
 	return s
+}
+
+// boolean returns a boolean option; ok is false when absent.
+func (r request) boolean(name string) (v, ok bool) {
+	v, ok = r.options[name].(bool)
+	return v, ok
 }
 
 // integer returns an integer option; ok is false when absent, err set when

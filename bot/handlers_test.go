@@ -16,6 +16,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/veille/veille/bot/digest"
 	"github.com/veille/veille/rag"
 )
 
@@ -70,11 +71,76 @@ var (
 	testDate = time.Date(2022, 3, 31, 8, 0, 0, 0, time.UTC)
 )
 
-// newTestBot returns a Bot with a fixed clock and predictable answer IDs.
-func newTestBot(t *testing.T, p Pipeline) *Bot {
+// stubDigest is an in-memory DigestControl that records its calls with
+// the pipeline's, so that handler goldens show them in order.
+type stubDigest struct {
+	p  *stubPipeline
+	mu sync.Mutex
+	// set holds the configured channels; defaultChannel gets a digest
+	// without being configured, like DIGEST_CHANNEL_ID.
+	set            map[string]digest.Settings
+	defaultChannel string
+}
+
+var _ DigestControl = (*stubDigest)(nil)
+
+func (s *stubDigest) defaults(ch string) digest.Settings {
+	return digest.Settings{ChannelID: ch, At: "08:00", Lang: "fr"}
+}
+
+func (s *stubDigest) Settings(_ context.Context, ch string) (digest.Settings, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if set, ok := s.set[ch]; ok {
+		return set, true
+	}
+	return s.defaults(ch), ch == s.defaultChannel
+}
+
+func (s *stubDigest) Preview(_ context.Context, ch string) (digest.Digest, error) {
+	s.p.record("Digest.Preview(%s)", ch)
+	return digest.Digest{Header: "Veille du mardi 24 novembre 2026 — 1 article", Lang: "fr", Entries: []digest.Entry{{
+		ID: "lemagit-1", Title: "Log4Shell : les attaques s'intensifient", URL: "https://www.lemagit.fr/actualites/log4shell",
+		Source: "LeMagIT", Date: testDate, Summary: "Les premières exploitations ont été vues le 9 décembre."}}}, nil
+}
+
+func (s *stubDigest) PostNow(_ context.Context, ch string) error {
+	s.p.record("Digest.PostNow(%s)", ch)
+	return nil
+}
+
+func (s *stubDigest) Configure(_ context.Context, set digest.Settings) error {
+	zone := "-"
+	if set.Loc != nil {
+		zone = set.Loc.String()
+	}
+	s.p.record("Digest.Configure(%s, at=%s, tz=%s, lang=%s, keywords=%q, sources=%q, post_empty=%v)",
+		set.ChannelID, set.At, zone, set.Lang, set.Keywords, set.Sources, set.PostEmpty)
+	if err := set.Validate(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.set[set.ChannelID] = set
+	return nil
+}
+
+func (s *stubDigest) Unconfigure(_ context.Context, ch string) error {
+	s.p.record("Digest.Unconfigure(%s)", ch)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.set, ch)
+	return nil
+}
+
+// newTestBot returns a Bot with a fixed clock and predictable answer IDs,
+// serving /digest over a stubDigest whose default channel is
+// 400000000000000009.
+func newTestBot(t *testing.T, p *stubPipeline) *Bot {
 	t.Helper()
+	dig := &stubDigest{p: p, set: map[string]digest.Settings{}, defaultChannel: "400000000000000009"}
 	b, err := New(Config{Token: "token", FeedbackPath: filepath.Join(t.TempDir(), "votes.jsonl"),
-		Now: func() time.Time { return testNow }}, p)
+		Now: func() time.Time { return testNow }, Digest: dig}, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,9 +262,22 @@ func TestCommandTable(t *testing.T) {
 			dloc = *c.def.DescriptionLocalizations
 		}
 		checkName("/"+c.def.Name, c.def.Name, loc, c.def.Description, dloc)
-		for _, o := range c.def.Options {
-			checkName("/"+c.def.Name+" "+o.Name, o.Name, o.NameLocalizations, o.Description, o.DescriptionLocalizations)
+		var checkOptions func(path string, opts []*discordgo.ApplicationCommandOption)
+		checkOptions = func(path string, opts []*discordgo.ApplicationCommandOption) {
+			if len(opts) > 25 {
+				t.Errorf("%s: %d options, Discord allows 25", path, len(opts))
+			}
+			for _, o := range opts {
+				checkName(path+" "+o.Name, o.Name, o.NameLocalizations, o.Description, o.DescriptionLocalizations)
+				for _, ch := range o.Choices {
+					if ch.NameLocalizations[discordgo.French] == "" {
+						t.Errorf("%s %s: choice %q has no French name", path, o.Name, ch.Name)
+					}
+				}
+				checkOptions(path+" "+o.Name, o.Options)
+			}
 		}
+		checkOptions("/"+c.def.Name, c.def.Options)
 	}
 	for name, c := range b.commands {
 		if c.def.Name != name {
