@@ -13,6 +13,11 @@ import (
 // 0.15 merges unrelated stories, 0.25 splits one).
 const DefaultThreshold = 0.18
 
+// EmbeddingThreshold is the cosine above which two articles are one story when
+// Similar compares built-in embeddings of title + lead (see
+// TestEmbeddingThresholdMeasurement for the measurement).
+const EmbeddingThreshold = 0.40
+
 // leadWords bounds how much of an article's opening feeds the similarity:
 // the title and lead carry the story; later paragraphs drift into context
 // that unrelated articles share.
@@ -87,6 +92,10 @@ func jaccard(a, b map[string]struct{}) float64 {
 
 // leadText returns the article's first paragraph that is not chrome,
 // extended by the next one when it is very short (a dek or a dateline).
+// LeadText is the lead of an article: what near-duplicate detection
+// compares, with the title.
+func LeadText(text string) string { return leadText(text) }
+
 func leadText(text string) string {
 	var lead []string
 	n := 0

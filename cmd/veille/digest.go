@@ -4,11 +4,14 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/veille/veille/bot/digest"
 	"github.com/veille/veille/rag"
+	"github.com/veille/veille/rag/embed"
 )
 
 // digestStateName is the digest schedule and state file in the data directory.
@@ -53,7 +56,9 @@ func (a *app) digest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	d := digest.Build(ctx, items, from, now, digest.Options{Lang: *lang, Loc: a.cfg.DigestTZ})
+	opts := digestOptions(newSimilarity(a.log))
+	opts.Lang, opts.Loc = *lang, a.cfg.DigestTZ
+	d := digest.Build(ctx, items, from, now, opts)
 	if *asJSON {
 		return writeJSON(a.stdout, d)
 	}
@@ -75,4 +80,54 @@ func digestItems(ctx context.Context, ix *rag.Index, since time.Time) ([]digest.
 		}
 	}
 	return items, nil
+}
+
+// digestOptions groups near-duplicate stories by the cosine of the built-in
+// embedder's vectors of title + lead (threshold measured in bot/digest),
+// falling back to the digest's own word measure when the embedder fails.
+func digestOptions(sim func(a, b digest.Item) float64) digest.Options {
+	if sim == nil {
+		return digest.Options{}
+	}
+	return digest.Options{Similar: sim, Threshold: digest.EmbeddingThreshold}
+}
+
+// newSimilarity returns a cosine similarity over built-in embeddings, with a
+// bounded cache so that comparing n articles embeds each once.
+func newSimilarity(log *slog.Logger) func(a, b digest.Item) float64 {
+	emb, err := embed.NewLocal(embed.DefaultDim)
+	if err != nil {
+		log.Warn("digest grouping falls back to word overlap", "err", err)
+		return nil
+	}
+	var mu sync.Mutex
+	cache := map[string][]float32{}
+	vec := func(it digest.Item) []float32 {
+		mu.Lock()
+		defer mu.Unlock()
+		key := it.ID + "\x00" + it.Title
+		if v, ok := cache[key]; ok {
+			return v
+		}
+		if len(cache) > 10000 {
+			clear(cache)
+		}
+		v, err := emb.EmbedDocument(context.Background(), it.Title+"\n"+digest.LeadText(it.Text))
+		if err != nil {
+			return nil
+		}
+		cache[key] = v
+		return v
+	}
+	return func(a, b digest.Item) float64 {
+		va, vb := vec(a), vec(b)
+		if va == nil || vb == nil {
+			return digest.Similarity(a, b) * digest.EmbeddingThreshold / digest.DefaultThreshold
+		}
+		var s float64
+		for i := range va {
+			s += float64(va[i]) * float64(vb[i])
+		}
+		return s
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/veille/veille/rag/llm/llmtest"
 )
@@ -242,5 +243,48 @@ func TestIngestFeedThenAskAndNothingNewTheSecondTime(t *testing.T) {
 	}
 	if strings.Contains(out, "utm_source") {
 		t.Error("tracking parameter kept in the cited URL")
+	}
+}
+
+func TestDigestGroupsTheSameStory(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	today := time.Now().UTC().Add(-2 * time.Hour).Format(time.RFC3339)
+	lines := []string{
+		`{"id":"f1","title":"Fortinet corrige une faille critique dans FortiGate","url":"https://a.example/f1","date":"` + today + `","source":"A","text":"Fortinet a publié un correctif pour la faille critique CVE-2026-12345 de ses pare-feu FortiGate, déjà exploitée par des attaquants selon le CERT-FR."}`,
+		`{"id":"f2","title":"FortiGate : Fortinet publie un correctif pour une faille critique exploitée","url":"https://b.example/f2","date":"` + today + `","source":"B","text":"Le CERT-FR alerte : la faille CVE-2026-12345 des pare-feu FortiGate de Fortinet est exploitée ; un correctif critique est disponible."}`,
+		`{"id":"o1","title":"Un hôpital breton victime d'un rançongiciel","url":"https://c.example/o1","date":"` + today + `","source":"C","text":"Un centre hospitalier de Bretagne a été paralysé par un rançongiciel ; les urgences fonctionnent en mode dégradé."}`,
+	}
+	if err := os.WriteFile(filepath.Join(src, "today.jsonl"), []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"VEILLE_DATA_DIR": t.TempDir()}
+	if _, errs, code := veille(t, env, "ingest", src); code != 0 {
+		t.Fatalf("ingest: %s", errs)
+	}
+	out, errs, code := veille(t, env, "digest", "--json")
+	if code != 0 {
+		t.Fatalf("digest: exit %d, %s", code, errs)
+	}
+	var d struct {
+		Entries []struct {
+			Title string `json:"title"`
+			Also  []struct {
+				URL string `json:"url"`
+			} `json:"also"`
+		} `json:"entries"`
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if len(d.Entries) != 2 {
+		t.Fatalf("%d entries, want the Fortinet story once and the hospital:\n%s", len(d.Entries), out)
+	}
+	also := 0
+	for _, e := range d.Entries {
+		also += len(e.Also)
+	}
+	if also != 1 {
+		t.Errorf("want one article grouped under the other:\n%s", out)
 	}
 }
