@@ -56,7 +56,11 @@ func (a *app) digest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := digestOptions(newSimilarity(a.log))
+	eng, err := a.newEngine(ix)
+	if err != nil {
+		return err
+	}
+	opts := digestOptions(eng, newSimilarity(a.log))
 	opts.Lang, opts.Loc = *lang, a.cfg.DigestTZ
 	d := digest.Build(ctx, items, from, now, opts)
 	if *asJSON {
@@ -84,12 +88,20 @@ func digestItems(ctx context.Context, ix *rag.Index, since time.Time) ([]digest.
 
 // digestOptions groups near-duplicate stories by the cosine of the built-in
 // embedder's vectors of title + lead (threshold measured in bot/digest),
-// falling back to the digest's own word measure when the embedder fails.
-func digestOptions(sim func(a, b digest.Item) float64) digest.Options {
-	if sim == nil {
-		return digest.Options{}
+// falling back to the digest's own word measure when the embedder fails,
+// and summarises with the language model when one is configured (the digest
+// falls back to extractive summaries when it fails or cites nothing).
+func digestOptions(eng *rag.Engine, sim func(a, b digest.Item) float64) digest.Options {
+	var opts digest.Options
+	if sim != nil {
+		opts.Similar, opts.Threshold = sim, digest.EmbeddingThreshold
 	}
-	return digest.Options{Similar: sim, Threshold: digest.EmbeddingThreshold}
+	if eng != nil && eng.HasModel() {
+		opts.Summarize = func(ctx context.Context, it digest.Item) (string, error) {
+			return eng.Summarize(ctx, it.Title, it.Text, it.Lang)
+		}
+	}
+	return opts
 }
 
 // newSimilarity returns a cosine similarity over built-in embeddings, with a
