@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -100,15 +101,33 @@ func BenchmarkSearch(b *testing.B) {
 	}
 }
 
+// BenchmarkAsk reports the extractive Ask's latency percentiles over varied
+// questions, and the heap the index holds.
 func BenchmarkAsk(b *testing.B) {
+	questions := []string{
+		"quelle entreprise a piraté les serveurs", "attaque rançon mairie", "CVE-2024-3400 correctif",
+		"qui a revendiqué l'attaque ?", "raquesé topi cuge", "les données des clients ont-elles fuité ?",
+	}
 	for _, n := range []int{10000, 100000} {
 		b.Run(fmt.Sprintf("chunks=%d", n), func(b *testing.B) {
 			ix := benchIndex(b, n)
+			var ms runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			var lat []time.Duration
+			i := 0
 			for b.Loop() {
-				if _, err := ix.Ask(b.Context(), "quelle entreprise a piraté les serveurs", SearchOptions{}); err != nil {
+				start := time.Now()
+				if _, err := ix.Ask(b.Context(), questions[i%len(questions)], SearchOptions{}); err != nil {
 					b.Fatal(err)
 				}
+				lat = append(lat, time.Since(start))
+				i++
 			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+			b.ReportMetric(float64(ms.HeapAlloc)/float64(ix.Chunks()), "heapB/chunk")
 		})
 	}
 }

@@ -34,9 +34,9 @@ func sharedEval(t testing.TB) (corpus, questions string) {
 	return corpus, questions
 }
 
-// TestEvalFusionSweep prints retrieval quality for several fusions of the
-// vector and BM25 rankings on the shared eval set. It tunes defaultFusion.
-func TestEvalFusionSweep(t *testing.T) {
+// loadEval reads the shared eval corpus and questions, or skips.
+func loadEval(t *testing.T) ([]article.Article, []eval.Question) {
+	t.Helper()
 	corpus, qpath := sharedEval(t)
 	arts, _, err := article.LoadPaths(t.Context(), []string{corpus})
 	if err != nil {
@@ -46,11 +46,18 @@ func TestEvalFusionSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer f.Close()
 	qs, err := eval.ReadQuestions(f, qpath)
-	f.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return arts, qs
+}
+
+// TestEvalFusionSweep prints retrieval quality for several fusions of the
+// vector and BM25 rankings on the shared eval set. It tunes defaultFusion.
+func TestEvalFusionSweep(t *testing.T) {
+	arts, qs := loadEval(t)
 	emb := newFake(t)
 	if d := os.Getenv("VEILLE_EVAL_DIM"); d != "" {
 		dim, err := strconv.Atoi(d)
@@ -97,20 +104,7 @@ func TestEvalFusionSweep(t *testing.T) {
 // TestEvalAnswers scores extractive answers the way ../shared/eval/README.md
 // describes: a gold answer string, normalised, found in the answer text.
 func TestEvalAnswers(t *testing.T) {
-	corpus, qpath := sharedEval(t)
-	arts, _, err := article.LoadPaths(t.Context(), []string{corpus})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(qpath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	qs, err := eval.ReadQuestions(f, qpath)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	arts, qs := loadEval(t)
 	ix, err := New(Options{Embedder: newFake(t)})
 	if err != nil {
 		t.Fatal(err)

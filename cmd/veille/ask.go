@@ -64,34 +64,52 @@ func parseSince(now time.Time, s string) (time.Time, error) {
 	return time.Time{}, usagef("--since %q: want a duration (7d, 48h) or a date (2024-03-01)", s)
 }
 
-func (a *app) ask(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("ask", flag.ContinueOnError)
-	qf := newQueryFlags(fs, 3)
+// query is a parsed ask or search invocation, ready to run.
+type query struct {
+	text string
+	opts rag.SearchOptions
+	json bool
+	eng  *rag.Engine
+}
+
+// parseQuery reads the flags and text that ask and search share, then opens
+// the index (filling it with the bundled articles on first use).
+func (a *app) parseQuery(ctx context.Context, name string, defK int, args []string) (query, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	qf := newQueryFlags(fs, defK)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
-		return err
+		return query{}, err
 	}
-	question, err := rag.CheckQuery(strings.Join(pos, " "))
+	text, err := rag.CheckQuery(strings.Join(pos, " "))
 	if err != nil {
-		return err
+		return query{}, err
 	}
 	opts, err := qf.options(time.Now())
 	if err != nil {
-		return err
+		return query{}, err
 	}
 	ix, err := a.openIndex(ctx)
 	if err != nil {
-		return err
+		return query{}, err
 	}
 	eng, err := a.newEngine(ix)
 	if err != nil {
-		return err
+		return query{}, err
 	}
-	ans, err := eng.Ask(ctx, question, opts)
+	return query{text: text, opts: opts, json: *qf.json, eng: eng}, nil
+}
+
+func (a *app) ask(ctx context.Context, args []string) error {
+	q, err := a.parseQuery(ctx, "ask", 3, args)
 	if err != nil {
 		return err
 	}
-	if *qf.json {
+	ans, err := q.eng.Ask(ctx, q.text, q.opts)
+	if err != nil {
+		return err
+	}
+	if q.json {
 		return writeJSON(a.stdout, askJSON(ans))
 	}
 	writeAnswer(a.stdout, ans)
@@ -99,34 +117,16 @@ func (a *app) ask(ctx context.Context, args []string) error {
 }
 
 func (a *app) search(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("search", flag.ContinueOnError)
-	qf := newQueryFlags(fs, 5)
-	pos, err := parseFlags(fs, args)
+	q, err := a.parseQuery(ctx, "search", 5, args)
 	if err != nil {
 		return err
 	}
-	query, err := rag.CheckQuery(strings.Join(pos, " "))
+	hits, err := q.eng.Search(ctx, q.text, q.opts)
 	if err != nil {
 		return err
 	}
-	opts, err := qf.options(time.Now())
-	if err != nil {
-		return err
-	}
-	ix, err := a.openIndex(ctx)
-	if err != nil {
-		return err
-	}
-	eng, err := a.newEngine(ix)
-	if err != nil {
-		return err
-	}
-	hits, err := eng.Search(ctx, query, opts)
-	if err != nil {
-		return err
-	}
-	if *qf.json {
-		return writeJSON(a.stdout, searchJSON(query, hits))
+	if q.json {
+		return writeJSON(a.stdout, searchJSON(q.text, hits))
 	}
 	writeHits(a.stdout, hits)
 	return nil
