@@ -48,10 +48,9 @@ func (ix *Index) Ask(ctx context.Context, question string, opts SearchOptions) (
 // rewrite on further lines) and decides whether they are relevant enough to
 // answer q. When they are not, ans is the "not covered" answer.
 func (ix *Index) ground(ctx context.Context, q, retrieval string, opts SearchOptions) (ans Answer, hits []Hit, ok bool, err error) {
-	hits, err = ix.Search(ctx, retrieval, SearchOptions{
-		K: max(answerArticles, opts.K), Source: opts.Source, Since: opts.Since,
-		Context: opts.Context, Retriever: opts.Retriever,
-	})
+	o := opts
+	o.K = max(answerArticles, opts.K)
+	hits, err = ix.Search(ctx, retrieval, o)
 	if err != nil {
 		return Answer{}, nil, false, fmt.Errorf("answer: %w", err)
 	}

@@ -6,9 +6,11 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/veille/veille/rag/analyze"
 	"github.com/veille/veille/rag/llm"
+	"github.com/veille/veille/rag/when"
 )
 
 // Chatter is the chat model the Engine writes answers with: an
@@ -26,27 +28,48 @@ type Engine struct {
 	chat   Chatter // nil: extractive only
 	log    *slog.Logger
 	maxCtx int // passages given to the model
+	// loc is where "hier" or "this month" in a question are reckoned.
+	loc *time.Location
+	now func() time.Time
 }
 
-// NewEngine returns an Engine over ix; chat may be nil.
+// NewEngine returns an Engine over ix; chat may be nil. It reads time
+// expressions in questions in UTC until told otherwise by WithLocation.
 func NewEngine(ix *Index, chat Chatter, log *slog.Logger) *Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{ix: ix, chat: chat, log: log.With("component", "answer"), maxCtx: 6}
+	return &Engine{
+		ix: ix, chat: chat, log: log.With("component", "answer"), maxCtx: 6,
+		loc: time.UTC, now: time.Now,
+	}
+}
+
+// WithLocation returns a copy of the engine that reads "aujourd'hui", "this
+// week" or "en mars" in questions as days, weeks and months of loc (the
+// readers' time zone); nil means UTC.
+func (e *Engine) WithLocation(loc *time.Location) *Engine {
+	if loc == nil {
+		loc = time.UTC
+	}
+	c := *e
+	c.loc = loc
+	return &c
 }
 
 // Index returns the index the engine reads.
 func (e *Engine) Index() *Index { return e.ix }
 
-// Search is Index.Search, with the question rewritten first when a model can
-// (another language than the articles', or a follow-up).
+// Search is Index.Search, with a time expression in the question ("en 2020",
+// "last week") read as a date filter unless opts has one, and the question
+// rewritten first when a model can (another language than the articles', or a
+// follow-up).
 func (e *Engine) Search(ctx context.Context, query string, opts SearchOptions) ([]Hit, error) {
 	q, err := CheckQuery(query)
 	if err != nil {
 		return nil, err
 	}
-	return e.ix.Search(ctx, e.rewrite(ctx, q, &opts), opts)
+	return e.ix.Search(ctx, e.retrieval(ctx, q, &opts), opts)
 }
 
 // Latest is Index.Latest.
@@ -57,7 +80,8 @@ func (e *Engine) Latest(ctx context.Context, n int) ([]ArticleInfo, error) {
 // Stats is Index.Stats.
 func (e *Engine) Stats(ctx context.Context) (Stats, error) { return e.ix.Stats(ctx) }
 
-// Ask answers question. onDelta, when non-nil, receives the model's text as
+// Ask answers question, reading a time expression in it as Search does.
+// onDelta, when non-nil, receives the model's text as
 // it streams (unchecked; the returned Answer is the checked one).
 func (e *Engine) Ask(ctx context.Context, question string, opts SearchOptions) (Answer, error) {
 	return e.AskStream(ctx, question, opts, nil)
@@ -69,13 +93,13 @@ func (e *Engine) AskStream(ctx context.Context, question string, opts SearchOpti
 	if err != nil {
 		return Answer{}, err
 	}
-	if e.chat == nil {
-		return e.ix.Ask(ctx, q, opts)
-	}
-	retrieval := e.rewrite(ctx, q, &opts)
+	retrieval := e.retrieval(ctx, q, &opts)
 	ans, hits, ok, err := e.ix.ground(ctx, q, retrieval, opts)
 	if err != nil || !ok {
 		return ans, err
+	}
+	if e.chat == nil {
+		return e.ix.extractAnswer(ctx, q, retrieval, hits), nil
 	}
 	gen, err := e.generate(ctx, q, hits, onDelta)
 	if err == nil {
@@ -136,6 +160,29 @@ func (e *Engine) generate(ctx context.Context, q string, hits []Hit, onDelta fun
 	}
 	return ans, nil
 }
+
+// retrieval returns the text to retrieve q with: q without its time
+// expression, which becomes opts' date filter unless the caller set one, and
+// with the model's rewrite on a further line when there is one.
+func (e *Engine) retrieval(ctx context.Context, q string, opts *SearchOptions) string {
+	text := q
+	if opts.Since.IsZero() && opts.Until.IsZero() {
+		if r, rest, ok := when.Parse(q, e.now(), e.loc); ok {
+			opts.Since, opts.Until, opts.inferred = r.Since, r.Until, true
+			e.log.Debug("time filter from the question", "since", r.Since, "until", r.Until)
+			// "Quoi de neuf hier ?" leaves nothing to search with but
+			// the question itself.
+			if strings.IndexFunc(rest, isWordRune) >= 0 {
+				text = rest
+			}
+		}
+	}
+	// The rewrite sees the whole question; only its first line, q, is
+	// replaced.
+	return text + strings.TrimPrefix(e.rewrite(ctx, q, opts), q)
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // rewritePrompt turns a follow-up or foreign-language question into a
 // standalone search query in the articles' language.

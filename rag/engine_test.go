@@ -1,6 +1,7 @@
 package rag
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -155,5 +156,169 @@ func TestEngineWithoutModelIsExtractive(t *testing.T) {
 	}
 	if ans.Generated || !ans.Grounded || ans.Note != "" {
 		t.Fatalf("answer = %+v", ans)
+	}
+}
+
+// The time expression of a question becomes a date filter on published time
+// (Lapsus$ is dated 2022-03-31, NSO 2020-04-01, Log4Shell 2021-12-10).
+func TestEngineTimeFilterFromQuestion(t *testing.T) {
+	t.Parallel()
+	ix, _ := newTestIndex(t)
+	e := NewEngine(ix, nil, nil).WithLocation(time.UTC)
+	e.now = func() time.Time { return time.Date(2026, 3, 18, 12, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name     string
+		question string
+		opts     SearchOptions
+		found    []string // articles cited, else offered as closest
+		grounded bool
+	}{
+		{"year of the article", "Qu'est-ce que Lapsus$ a fait en 2022 ?", SearchOptions{}, []string{"lapsus"}, false},
+		{"year with no article", "Qu'est-ce que Lapsus$ a fait en 2019 ?", SearchOptions{}, nil, false},
+		{"answered in the year of the article", "Qu'est-ce que Lapsus$ a piraté en 2022 ?", SearchOptions{}, []string{"lapsus"}, true},
+		{"not answered in another year", "Qu'est-ce que Lapsus$ a piraté en 2019 ?", SearchOptions{}, nil, false},
+		{"before the article", "Qu'est-ce que Lapsus$ a piraté avant 2021 ?", SearchOptions{}, []string{"nso"}, false},
+		{"range around the article", "Who hacked Microsoft between 2021 and 2023?", SearchOptions{}, []string{"lapsus", "log4j"}, false},
+		{"no expression", "Qu'est-ce que Lapsus$ a piraté ?", SearchOptions{}, []string{"lapsus"}, true},
+		{"an explicit since wins over the question", "Qu'est-ce que Lapsus$ a piraté en 2019 ?",
+			SearchOptions{Since: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{"lapsus"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ans, err := e.Ask(t.Context(), tt.question, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ans.Question != tt.question {
+				t.Errorf("Question = %q, want the original %q", ans.Question, tt.question)
+			}
+			var found []string
+			for _, c := range ans.Citations {
+				if !slices.Contains(found, c.ArticleID) {
+					found = append(found, c.ArticleID)
+				}
+			}
+			for _, h := range ans.Closest {
+				found = append(found, h.ArticleID)
+			}
+			if ans.Grounded != tt.grounded || !slices.Equal(found, tt.found) {
+				t.Errorf("grounded %v, found %v; want %v, %v (answer %+v)", ans.Grounded, found, tt.grounded, tt.found, ans)
+			}
+		})
+	}
+}
+
+func TestEngineSearchTimeFilter(t *testing.T) {
+	t.Parallel()
+	e, srv := newTestEngine(t)
+	tests := []struct {
+		query string
+		want  []string // article IDs, in any order
+	}{
+		{"Lapsus$ pirates en 2022", []string{"lapsus"}},
+		{"Lapsus$ pirates en 2019", nil},
+		{"serveurs pirates avant 2021", []string{"nso"}},
+	}
+	for _, tt := range tests {
+		hits, err := e.Search(t.Context(), tt.query, SearchOptions{K: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, h := range hits {
+			got = append(got, h.ArticleID)
+		}
+		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("Search(%q) = %v, want %v", tt.query, got, tt.want)
+		}
+	}
+	if n := len(srv.ChatRequests()); n != 0 {
+		t.Errorf("%d chat requests for French questions over French articles, want none", n)
+	}
+}
+
+func TestEngineGeneratedAnswerKeepsTimeFilter(t *testing.T) {
+	t.Parallel()
+	e, srv := newTestEngine(t)
+	srv.SetReplyFunc(func(msgs []llmtest.Message) string {
+		return "Lapsus$ a piraté Microsoft " + passageNumber(msgs, "cerveau du groupe") + "."
+	})
+	q := "Qu'est-ce que Lapsus$ a piraté en 2022 ?"
+	ans, err := e.Ask(t.Context(), q, SearchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ans.Generated || len(ans.Citations) != 1 || ans.Citations[0].ArticleID != "lapsus" {
+		t.Fatalf("answer = %+v, want a generated answer citing lapsus", ans)
+	}
+	reqs := srv.ChatRequests()
+	if len(reqs) != 1 || !strings.Contains(reqs[0].Messages[len(reqs[0].Messages)-1].Content, q) {
+		t.Errorf("the model should be asked the whole question %q once; requests: %+v", q, reqs)
+	}
+
+	ans, err = e.Ask(t.Context(), "Qu'est-ce que Lapsus$ a piraté en 2019 ?", SearchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Grounded || ans.Generated || len(srv.ChatRequests()) != 1 {
+		t.Errorf("answer = %+v, want not grounded without asking the model", ans)
+	}
+}
+
+// "hier" is reckoned in the engine's location: just after midnight in Paris
+// on 1 April 2022 it is 31 March, the Lapsus$ article's day; in UTC it is
+// still 31 March, so "hier" is the 30th.
+func TestEngineWithLocation(t *testing.T) {
+	t.Parallel()
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Skip(err)
+	}
+	ix, _ := newTestIndex(t)
+	now := time.Date(2022, 4, 1, 0, 30, 0, 0, paris)
+	for _, tt := range []struct {
+		loc  *time.Location
+		want int
+	}{{paris, 1}, {nil, 0}} {
+		e := NewEngine(ix, nil, nil).WithLocation(tt.loc)
+		e.now = func() time.Time { return now }
+		hits, err := e.Search(t.Context(), "Lapsus$ hier", SearchOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) != tt.want {
+			t.Errorf("in %v: %d hits, want %d", tt.loc, len(hits), tt.want)
+		}
+	}
+}
+
+func TestEngineInferredDateFilterKeepsUndatedArticles(t *testing.T) {
+	t.Parallel()
+	ix, _ := newTestIndex(t)
+	undated := article.Article{
+		ID: "wiki", Title: "Cheval de Troie", Lang: "fr",
+		Text: "En 1989, le cheval de Troie AIDS fut distribué sur disquettes à des chercheurs ; il chiffrait les noms de fichiers et réclamait une rançon.",
+	}
+	if _, err := ix.Add(t.Context(), []article.Article{undated}, nil); err != nil {
+		t.Fatal(err)
+	}
+	e := NewEngine(ix, nil, nil)
+	ans, err := e.Ask(t.Context(), "Quel cheval de Troie a réclamé une rançon en 1989 ?", SearchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ans.Grounded || len(ans.Citations) == 0 || ans.Citations[0].ArticleID != "wiki" {
+		t.Fatalf("answer = %+v, want the undated article cited", ans)
+	}
+	// An explicit filter still excludes what it cannot date.
+	hits, err := e.Search(t.Context(), "cheval de Troie rançon", SearchOptions{Since: time.Date(1989, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hits {
+		if h.ArticleID == "wiki" {
+			t.Errorf("explicit date filter let an undated article through")
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -427,4 +428,40 @@ func FuzzLoad(f *testing.F) {
 			t.Logf("a shorter file loaded")
 		}
 	})
+}
+
+func TestSearchUntil(t *testing.T) {
+	t.Parallel()
+	ix, _ := newTestIndex(t)
+	jan2021 := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name         string
+		since, until time.Time
+		want         string // article IDs, newest first
+	}{
+		{"until", time.Time{}, jan2021, "nso"},
+		{"since and until", jan2021, time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC), "log4j"},
+		{"until is exclusive", time.Time{}, time.Date(2020, 4, 1, 0, 0, 0, 0, time.UTC), ""},
+		{"no bound", time.Time{}, time.Time{}, "lapsus,log4j,nso"},
+	}
+	for _, tt := range tests {
+		for _, retriever := range []string{"hybrid", "dense", "lexical"} {
+			t.Run(tt.name+"/"+retriever, func(t *testing.T) {
+				t.Parallel()
+				hits, err := ix.Search(t.Context(), "pirates données serveurs patch Lapsus$ Pegasus CVE-2021-44228",
+					SearchOptions{K: 10, Since: tt.since, Until: tt.until, Retriever: retriever})
+				if err != nil {
+					t.Fatal(err)
+				}
+				slices.SortFunc(hits, func(a, b Hit) int { return b.Published.Compare(a.Published) })
+				var got []string
+				for _, h := range hits {
+					got = append(got, h.ArticleID)
+				}
+				if strings.Join(got, ",") != tt.want {
+					t.Errorf("hits = %v, want %s", got, tt.want)
+				}
+			})
+		}
+	}
 }

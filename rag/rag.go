@@ -44,12 +44,18 @@ type SearchOptions struct {
 	K      int       // articles wanted; 0 means 5
 	Source string    // keep only this source (case-insensitive); "" means all
 	Since  time.Time // keep only articles published at or after; zero means all
+	Until  time.Time // keep only articles published before; zero means no bound
 	// Retriever picks the ranking: "" or "hybrid" (default), "dense" or
 	// "lexical". The single ones exist to measure the hybrid against.
 	Retriever string
 	// Context is the earlier conversation (question and answer) of a follow-up;
 	// it helps retrieval understand "et Meta ?" but is never quoted.
 	Context string
+
+	// inferred marks a date filter read from the question ("en 2020"), not
+	// asked for: it lets undated articles through, since nothing says they
+	// fall outside the period.
+	inferred bool
 }
 
 // Citation is one numbered source of an answer, always a retrieved passage.

@@ -116,7 +116,7 @@ func (ix *Index) retrieve(ctx context.Context, q string, opts SearchOptions, n i
 	// a date filter can't be expressed as its equality filter, so ask for
 	// more and filter after.
 	want := n
-	if !opts.Since.IsZero() {
+	if !opts.Since.IsZero() || !opts.Until.IsZero() {
 		want = n * 4
 	}
 	var res []chromem.Result
@@ -192,7 +192,7 @@ func (ix *Index) filterLocked(opts SearchOptions) (func(string) bool, map[string
 		}
 		where = map[string]string{metaSourceKey: src}
 	}
-	if src == "" && opts.Since.IsZero() {
+	if src == "" && opts.Since.IsZero() && opts.Until.IsZero() {
 		return func(string) bool { return true }, where, nil
 	}
 	keep := func(chunkID string) bool {
@@ -203,7 +203,12 @@ func (ix *Index) filterLocked(opts SearchOptions) (func(string) bool, map[string
 		if src != "" && sourceKey(a.Source) != src {
 			return false
 		}
-		return opts.Since.IsZero() || !a.when().Before(opts.Since)
+		if opts.inferred && a.Published.IsZero() {
+			return true
+		}
+		t := a.when()
+		return (opts.Since.IsZero() || !t.Before(opts.Since)) &&
+			(opts.Until.IsZero() || t.Before(opts.Until))
 	}
 	return keep, where, nil
 }

@@ -152,7 +152,7 @@ func httpClient() *http.Client {
 // newEngine wires the answerer: a chat model when LLM_BASE_URL is set.
 func (a *app) newEngine(ix *rag.Index) (*rag.Engine, error) {
 	if a.cfg.LLMBaseURL == "" {
-		return rag.NewEngine(ix, nil, a.log), nil
+		return rag.NewEngine(ix, nil, a.log).WithLocation(a.cfg.DigestTZ), nil
 	}
 	c, err := llm.New(llm.Config{
 		BaseURL: a.cfg.LLMBaseURL, APIKey: string(a.cfg.LLMAPIKey), Model: a.cfg.LLMModel,
@@ -161,7 +161,7 @@ func (a *app) newEngine(ix *rag.Index) (*rag.Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("language model: %w", err)
 	}
-	return rag.NewEngine(ix, c, a.log), nil
+	return rag.NewEngine(ix, c, a.log).WithLocation(a.cfg.DigestTZ), nil
 }
 
 func (a *app) indexPath() string { return filepath.Join(a.cfg.DataDir, rag.SnapshotName) }
