@@ -5,10 +5,14 @@
 // Members ask with /ask, /search, /latest and /sources, or by mentioning
 // the bot; a reply to an answer, or a message in the thread under it, is a
 // follow-up that carries the earlier exchange. Every answer gets 👍/👎
-// buttons whose votes are appended to a JSONL file. PostDigest and
+// buttons whose votes are appended to a JSONL file. With a Pipeline that
+// streams (AskStream), /ask shows the answer as it is written, then the
+// checked answer with its sources. PostDigest and
 // DigestPosted let the digest scheduler post through the same session;
 // admins (Manage Server) post, preview and configure a channel's digest
-// with /digest when Config.Digest is set.
+// with /digest when Config.Digest is set, and add or remove the feeds
+// Veille reads with /feeds when Config.Feeds is (their health shows in
+// /sources).
 //
 // # Discord setup
 //
@@ -88,7 +92,14 @@ type Config struct {
 	// Digest, when set, serves the admin command /digest (now, preview,
 	// config) over the daily digest; nil leaves the command out.
 	Digest DigestControl
-	Now    func() time.Time
+	// StreamInterval is the least time between two edits of an /ask
+	// reply while a streaming Pipeline (one with AskStream) writes it;
+	// default DefaultStreamInterval.
+	StreamInterval time.Duration
+	// Feeds, when set, serves the admin command /feeds (add, remove) and
+	// adds the feeds' health to /sources; nil leaves both out.
+	Feeds FeedControl
+	Now   func() time.Time
 }
 
 // LogValue logs the configuration without the token.
@@ -103,6 +114,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.String("feedback_path", c.FeedbackPath),
 		slog.Bool("digest_command", c.Digest != nil),
+		slog.Bool("feeds_command", c.Feeds != nil),
+		slog.Duration("stream_interval", c.StreamInterval),
 	)
 }
 
@@ -121,6 +134,9 @@ type Bot struct {
 	slots           semaphore
 	feedback        *feedbackLog  // nil without FeedbackPath
 	digest          DigestControl // nil without Config.Digest: no /digest
+	feeds           FeedControl   // nil without Config.Feeds: no /feeds
+	streamInterval  time.Duration
+	after           func(time.Duration) <-chan time.Time // time.After; a seam for tests
 	memory          memory
 	table           []command          // registered in this order
 	commands        map[string]command // table by name
@@ -157,6 +173,9 @@ func New(cfg Config, p Pipeline) (*Bot, error) {
 	if cfg.AnswerTimeout < 0 {
 		problems = append(problems, fmt.Errorf("answer timeout %v is negative", cfg.AnswerTimeout))
 	}
+	if cfg.StreamInterval < 0 {
+		problems = append(problems, fmt.Errorf("stream interval %v is negative", cfg.StreamInterval))
+	}
 	if cfg.ShutdownTimeout < 0 {
 		problems = append(problems, fmt.Errorf("shutdown timeout %v is negative", cfg.ShutdownTimeout))
 	}
@@ -178,6 +197,9 @@ func New(cfg Config, p Pipeline) (*Bot, error) {
 		now:             cfg.Now,
 		newID:           randomID,
 		digest:          cfg.Digest,
+		feeds:           cfg.Feeds,
+		streamInterval:  orDefault(cfg.StreamInterval, DefaultStreamInterval),
+		after:           time.After,
 	}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)

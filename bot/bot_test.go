@@ -126,6 +126,13 @@ type harness struct {
 // deadline is shortened to keep tests fast; edit adjusts the Config.
 func start(t *testing.T, p *fakePipeline, ack time.Duration, edit func(*bot.Config)) *harness {
 	t.Helper()
+	return startPipeline(t, p, p, ack, edit)
+}
+
+// startPipeline is start with the bot over pl, which wraps p (e.g. to
+// stream).
+func startPipeline(t *testing.T, p *fakePipeline, pl bot.Pipeline, ack time.Duration, edit func(*bot.Config)) *harness {
+	t.Helper()
 	logs := &lockedBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -148,7 +155,7 @@ func start(t *testing.T, p *fakePipeline, ack time.Duration, edit func(*bot.Conf
 	if edit != nil {
 		edit(&cfg)
 	}
-	b, err := bot.New(cfg, p)
+	b, err := bot.New(cfg, pl)
 	if err != nil {
 		t.Fatal(err)
 	}

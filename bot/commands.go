@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -34,7 +35,8 @@ type command struct {
 }
 
 // commandTable is every slash command the bot registers and serves.
-// /digest is served only when Config.Digest is set.
+// /digest is served only when Config.Digest is set, /feeds only when
+// Config.Feeds is.
 func (b *Bot) commandTable() []command {
 	cmds := []command{
 		{def: &discordgo.ApplicationCommand{
@@ -75,6 +77,9 @@ func (b *Bot) commandTable() []command {
 	}
 	if b.digest != nil {
 		cmds = append(cmds, b.digestCommand())
+	}
+	if b.feeds != nil {
+		cmds = append(cmds, b.feedsCommand())
 	}
 	return cmds
 }
@@ -120,6 +125,9 @@ type request struct {
 	// options are in options.
 	subcommand string
 	options    map[string]any // option name → JSON value
+	// draft shows interim messages in the deferred response while the
+	// handler works; nil where there is none (mentions, tests).
+	draft *drafter
 }
 
 // newRequest reads the invoker and options of a slash command.
@@ -142,6 +150,11 @@ func newRequest(i *discordgo.Interaction) request {
 		}
 	}
 	return r
+}
+
+// admin reports whether the member may run admin commands.
+func (r request) admin() bool {
+	return r.permissions&(discordgo.PermissionManageGuild|discordgo.PermissionAdministrator) != 0
 }
 
 func (r request) text(name string) string {
@@ -235,7 +248,7 @@ func (b *Bot) handleAsk(ctx context.Context, req request) (reply, error) {
 		// Asked in the thread under an earlier answer: a follow-up.
 		opts.Context = prev.context()
 	}
-	return b.ask(ctx, req.userID, q, opts, req.lang)
+	return b.ask(ctx, req.userID, q, opts, req.lang, req.draft)
 }
 
 func (b *Bot) handleSearch(ctx context.Context, req request) (reply, error) {
@@ -279,7 +292,20 @@ func (b *Bot) handleSources(ctx context.Context, req request) (reply, error) {
 	if err != nil {
 		return reply{}, fmt.Errorf("index stats: %w", err)
 	}
-	return reply{messages: statsMessages(st, req.lang)}, nil
+	msgs := statsMessages(st, req.lang)
+	if b.feeds != nil {
+		hs, err := b.feeds.Health(ctx)
+		if err != nil {
+			return reply{}, fmt.Errorf("feed health: %w", err)
+		}
+		m := &msgs[0]
+		used := 0
+		for _, e := range m.Embeds {
+			used += embedSize(e)
+		}
+		m.Embeds = append(m.Embeds, feedHealthEmbed(hs, req.admin(), req.lang, maxEmbedTotal-used))
+	}
+	return reply{messages: msgs}, nil
 }
 
 // admit applies the user's rate limit, then waits for a free answer slot.
@@ -292,14 +318,32 @@ func (b *Bot) admit(ctx context.Context, userID string) (release func(), err err
 
 // ask answers a question through the pipeline and renders it with the
 // feedback buttons under its last message, remembering it for follow-ups
-// and votes.
-func (b *Bot) ask(ctx context.Context, userID, q string, opts rag.SearchOptions, l lang) (reply, error) {
+// and votes. With a draft and a streaming pipeline, the text is shown as
+// it is written; the reply is still the checked answer.
+func (b *Bot) ask(ctx context.Context, userID, q string, opts rag.SearchOptions, l lang, draft *drafter) (reply, error) {
 	release, err := b.admit(ctx, userID)
 	if err != nil {
 		return reply{}, err
 	}
 	defer release()
-	a, err := b.pipeline.Ask(ctx, q, opts)
+	var a rag.Answer
+	if sp, ok := b.pipeline.(streamer); ok && draft != nil {
+		var mu sync.Mutex
+		var streamed strings.Builder
+		render := func() message {
+			mu.Lock()
+			defer mu.Unlock()
+			return draftMessage(q, streamed.String(), l)
+		}
+		a, err = sp.AskStream(ctx, q, opts, func(delta string) {
+			mu.Lock()
+			streamed.WriteString(delta)
+			mu.Unlock()
+			draft.show(ctx, render)
+		})
+	} else {
+		a, err = b.pipeline.Ask(ctx, q, opts)
+	}
 	if err != nil {
 		return reply{}, fmt.Errorf("ask %q: %w", truncate(q, 80), err)
 	}

@@ -53,6 +53,9 @@ func explain(err error, l lang) (string, slog.Level) {
 	var rl *rateLimitError
 	var long *rag.QueryTooLongError
 	var unknown *rag.UnknownSourceError
+	if msg, ok := explainFeedError(err, l); ok {
+		return msg, slog.LevelInfo
+	}
 	switch {
 	case errors.As(err, &ve):
 		return fmt.Sprintf(l.pick(ve.msg), ve.args...), slog.LevelInfo

@@ -133,14 +133,61 @@ func (s *stubDigest) Unconfigure(_ context.Context, ch string) error {
 	return nil
 }
 
+// stubFeeds is a FeedControl that answers by URL and records its calls
+// with the pipeline's.
+type stubFeeds struct{ p *stubPipeline }
+
+var _ FeedControl = (*stubFeeds)(nil)
+
+func (s *stubFeeds) Add(_ context.Context, u, by string) (SourceAdded, error) {
+	s.p.record("Feeds.Add(%s, by=%s)", u, by)
+	switch u {
+	case "https://www.cert.ssi.gouv.fr/feed/":
+		return SourceAdded{URL: u, Title: "CERT-FR – Alertes *et* avis", Added: 12, Updated: 1}, nil
+	case "https://www.lemagit.fr/actualites/log4shell":
+		return SourceAdded{URL: u, Title: "Log4Shell : les attaques s'intensifient", Page: true, Added: 1}, nil
+	case "http://localhost:8080/feed", "https://rebind.example.net/feed":
+		return SourceAdded{}, fmt.Errorf("%w: dial 127.0.0.1:8080", ErrPrivateURL)
+	case "https://www.zataz.com/":
+		return SourceAdded{}, &FeedSuggestionError{URL: u, Feeds: []string{"https://www.zataz.com/feed/", "https://www.zataz.com/comments/feed/"}}
+	case "https://therecord.media/missing":
+		return SourceAdded{}, &UnreadableSourceError{URL: u, Err: errors.New("feed https://therecord.media/missing: http status 404 Not Found")}
+	case "https://example.org/rss":
+		return SourceAdded{}, ErrFeedFollowed
+	}
+	return SourceAdded{}, errors.New("stub: unexpected URL")
+}
+
+func (s *stubFeeds) Remove(_ context.Context, u string) (bool, error) {
+	s.p.record("Feeds.Remove(%s)", u)
+	switch u {
+	case "https://www.cert.ssi.gouv.fr/feed/":
+		return true, nil
+	case "https://example.org/rss":
+		return false, ErrOperatorFeed
+	}
+	return false, nil
+}
+
+func (s *stubFeeds) Health(context.Context) ([]FeedHealth, error) {
+	s.p.record("Feeds.Health()")
+	return []FeedHealth{
+		{URL: "https://example.org/rss", LastSuccess: testNow.Add(-20 * time.Minute)},
+		{URL: "http://intranet.local/veille.xml", Failures: 4, LastSuccess: testNow.Add(-50 * time.Hour),
+			LastError: "feed http://intranet.local/veille.xml: http status 503 Service Unavailable", NextAttempt: testNow.Add(80 * time.Minute)},
+		{URL: "https://www.cert.ssi.gouv.fr/feed/", UserAdded: true, LastSuccess: testNow.Add(-5 * time.Minute)},
+		{URL: "https://www.zataz.com/feed/", UserAdded: true},
+	}, nil
+}
+
 // newTestBot returns a Bot with a fixed clock and predictable answer IDs,
 // serving /digest over a stubDigest whose default channel is
-// 400000000000000009.
+// 400000000000000009 and /feeds over a stubFeeds.
 func newTestBot(t *testing.T, p *stubPipeline) *Bot {
 	t.Helper()
 	dig := &stubDigest{p: p, set: map[string]digest.Settings{}, defaultChannel: "400000000000000009"}
 	b, err := New(Config{Token: "token", FeedbackPath: filepath.Join(t.TempDir(), "votes.jsonl"),
-		Now: func() time.Time { return testNow }, Digest: dig}, p)
+		Now: func() time.Time { return testNow }, Digest: dig, Feeds: &stubFeeds{p: p}}, p)
 	if err != nil {
 		t.Fatal(err)
 	}

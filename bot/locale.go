@@ -128,4 +128,29 @@ var (
 	txtDigestOffAlone    = text{"“off” turns the digest off: use it without other options.", "« désactiver » arrête le résumé : utilisez-le sans autre option."}
 	txtBadDigestSettings = text{"These digest settings are not valid: %s", "Ces réglages du résumé ne sont pas valides : %s"}
 	txtUnknownCommand    = text{"I don't know this command (yet).", "Je ne connais pas (encore) cette commande."}
+
+	txtFeedAdded        = text{"Feed added: **%s** %s. Indexed now: %s. It is refreshed with the other feeds from now on.", "Flux ajouté : **%s** %s. Indexé maintenant : %s. Il est désormais actualisé avec les autres flux."}
+	txtPageAdded        = text{"This is an article page, not a feed: **%s** %s was indexed once (%s) and will not be followed.", "C'est une page d'article, pas un flux : **%s** %s a été indexée une fois (%s) et ne sera pas suivie."}
+	txtNoNewArticle     = text{"no new article", "aucun nouvel article"}
+	txtOneNewArticle    = text{"1 new article", "1 nouvel article"}
+	txtNewArticles      = text{"%d new articles", "%d nouveaux articles"}
+	txtUpdatedArticles  = text{", %d updated", ", %d mis à jour"}
+	txtFeedRemoved      = text{"Feed %s removed: it is no longer refreshed. The articles it brought stay indexed.", "Flux %s retiré : il n'est plus actualisé. Les articles qu'il a apportés restent indexés."}
+	txtNotUserFeed      = text{"%s is not a feed added with /feeds add. Feeds added so far: %s", "%s n'est pas un flux ajouté avec /flux ajouter. Flux ajoutés jusqu'ici : %s"}
+	txtBadFeedURL       = text{"“%s” is not a web address: give a full http(s) URL, e.g. https://www.cert.ssi.gouv.fr/feed/.", "« %s » n'est pas une adresse web : donnez une URL http(s) complète, par exemple https://www.cert.ssi.gouv.fr/feed/."}
+	txtPrivateURL       = text{"I can't read this address: it leads to a private or local network, which members' sources may not reach.", "Je ne peux pas lire cette adresse : elle mène à un réseau privé ou local, que les sources des membres ne peuvent pas atteindre."}
+	txtFeedFollowed     = text{"This feed is already followed.", "Ce flux est déjà suivi."}
+	txtOperatorFeed     = text{"This feed is part of the bot's configuration (FEEDS): only its operator can remove it.", "Ce flux fait partie de la configuration du bot (FEEDS) : seul son opérateur peut le retirer."}
+	txtSuggestFeeds     = text{"This page is not a feed, but it links to these feeds; add one of them with /feeds add:", "Cette page n'est pas un flux, mais elle renvoie à ces flux ; ajoutez-en un avec /flux ajouter :"}
+	txtUnreadableSource = text{"I couldn't read this address as a feed or an article page: `%s`", "Je n'ai pas pu lire cette adresse comme un flux ou une page d'article : `%s`"}
+	txtFeedsTitle       = text{"Feeds (%d)", "Flux (%d)"}
+	txtMoreFeeds        = text{"… and %d more", "… et %d autres"}
+	txtNoFeeds          = text{"No feed is refreshed.", "Aucun flux n'est actualisé."}
+	txtUserAdded        = text{"(added with /feeds)", "(ajouté avec /flux)"}
+	txtNever            = text{"never", "jamais"}
+	txtNotFetchedYet    = text{"not fetched yet", "pas encore lu"}
+	txtFeedOK           = text{"last read %s", "lu %s"}
+	txtFeedFailing      = text{"%d failures in a row, last success %s", "%d échecs de suite, dernier succès %s"}
+	txtNextAttempt      = text{", next try <t:%d:R>", ", prochain essai <t:%d:R>"}
+	txtWriting          = text{"Writing the answer… its sources follow once it is checked.", "Rédaction de la réponse… les sources suivront après vérification."}
 )

@@ -118,7 +118,7 @@ func (b *Bot) answerMessage(ctx context.Context, s *discordgo.Session, m *discor
 	if err := s.ChannelTyping(m.ChannelID, discordgo.WithContext(ctx)); err != nil {
 		b.log.Debug("typing indicator", "channel_id", m.ChannelID, "err", err)
 	}
-	return b.ask(ctx, m.Author.ID, q, opts, l)
+	return b.ask(ctx, m.Author.ID, q, opts, l, nil)
 }
 
 // softReference replies to m without failing if it was deleted meanwhile.

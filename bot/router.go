@@ -73,7 +73,20 @@ func (b *Bot) runCommand(ctx context.Context, s *discordgo.Session, i *discordgo
 		return
 	}
 
+	req.draft = newDrafter(func(ctx context.Context, m message) error {
+		m = nonNil(m)
+		_, err := s.InteractionResponseEdit(i, &discordgo.WebhookEdit{
+			Content: &m.Content, Embeds: &m.Embeds, Components: &m.Components,
+			AllowedMentions: noMentions(),
+		}, discordgo.WithContext(ctx))
+		return err
+	}, b.streamInterval, b.after, log)
 	rep, err := b.runHandler(ctx, cmd, known, req)
+	// No draft may land after the reply; a failure deletes the drafts with
+	// the response (see fail), so no unchecked text stays visible.
+	if drafts := req.draft.stop(); drafts > 0 {
+		log = log.With("drafts", drafts)
+	}
 	edited := false
 	if err == nil {
 		rep.ephemeral = rep.ephemeral || ephemeral
@@ -92,7 +105,7 @@ func (b *Bot) runHandler(ctx context.Context, cmd command, known bool, req reque
 	if !known {
 		return reply{}, errUnknownCommand
 	}
-	if cmd.admin && req.permissions&(discordgo.PermissionManageGuild|discordgo.PermissionAdministrator) == 0 {
+	if cmd.admin && !req.admin() {
 		return reply{}, errAdminOnly
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.answerTimeout)

@@ -112,9 +112,11 @@ func TestEvalAnswers(t *testing.T) {
 	if _, err := ix.Add(t.Context(), arts, nil); err != nil {
 		t.Fatal(err)
 	}
+	// Through the Engine, as `veille ask` answers (time expressions included).
+	eng := NewEngine(ix, nil, nil)
 	var hit, cited, grounded, length int
 	for _, q := range qs {
-		ans, err := ix.Ask(t.Context(), q.Question, SearchOptions{})
+		ans, err := eng.Ask(t.Context(), q.Question, SearchOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -16,6 +19,7 @@ import (
 	"github.com/veille/veille/bot"
 	"github.com/veille/veille/bot/digest"
 	"github.com/veille/veille/rag"
+	"github.com/veille/veille/rag/article"
 	"github.com/veille/veille/rag/feeds"
 )
 
@@ -43,6 +47,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	fc := a.feedControl(ix)
 	b, err := bot.New(bot.Config{
 		Token:        string(a.cfg.DiscordToken),
 		GuildID:      a.cfg.DiscordGuildID,
@@ -51,6 +56,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		Logger:       a.log.With("component", "bot"),
 		FeedbackPath: filepath.Join(a.cfg.DataDir, "feedback.jsonl"),
 		Digest:       dc,
+		Feeds:        fc,
 	}, eng)
 	if err != nil {
 		return err
@@ -64,10 +70,17 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	a.log.Info("starting", "config", a.cfg)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return b.Run(gctx) })
-	g.Go(func() error { return a.keepFresh(gctx, ix) })
+	g.Go(func() error { return a.keepFresh(gctx, ix, fc.fetcher) })
 	g.Go(func() error { return sched.Run(gctx) })
 	return g.Wait()
 }
+
+// The bot streams /ask answers (drafts edited in as the model writes) when
+// its Pipeline has this method; a change of signature would silently turn
+// streaming off, so it is checked here.
+var _ interface {
+	AskStream(ctx context.Context, question string, opts rag.SearchOptions, onDelta func(string)) (rag.Answer, error)
+} = (*rag.Engine)(nil)
 
 // digestControl opens the digest state file and the defaults from
 // DIGEST_CHANNEL_ID, DIGEST_TIME and DIGEST_TZ.
@@ -191,17 +204,18 @@ func (c *digestControl) Unconfigure(_ context.Context, channelID string) error {
 	return nil
 }
 
-// keepFresh refreshes the configured feeds every FEED_REFRESH (with jitter)
-// and reloads the index when another process (`veille ingest`) replaced it.
-func (a *app) keepFresh(ctx context.Context, ix *rag.Index) error {
+// keepFresh refreshes the feeds every FEED_REFRESH (with jitter) — FEEDS
+// with a fetcher that may reach private addresses, the feeds added with
+// /feeds with users, which may not — and reloads the index when another
+// process (`veille ingest`) replaced it.
+func (a *app) keepFresh(ctx context.Context, ix *rag.Index, users *feeds.Fetcher) error {
 	log := a.log.With("component", "refresh")
 	path := a.indexPath()
 	seen := modTime(path)
-	fetcher := feeds.New(feeds.Config{AllowPrivate: true, Logger: a.log.With("component", "feeds")})
+	trusted := feeds.New(feeds.Config{AllowPrivate: true, Logger: a.log.With("component", "feeds")})
+	// Always scheduled: feeds may be added with /feeds at any time, and a
+	// round without any feed costs nothing.
 	nextFeeds := time.Now()
-	if len(a.cfg.Feeds) == 0 {
-		nextFeeds = time.Time{}
-	}
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
 	for {
@@ -213,8 +227,8 @@ func (a *app) keepFresh(ctx context.Context, ix *rag.Index) error {
 			}
 			seen = t
 		}
-		if !nextFeeds.IsZero() && !time.Now().Before(nextFeeds) {
-			if t, err := a.refreshFeeds(ctx, ix, fetcher); err != nil {
+		if !time.Now().Before(nextFeeds) {
+			if t, err := a.refreshFeeds(ctx, ix, trusted, users); err != nil {
 				log.Warn("feed refresh failed", "err", err)
 			} else if !t.IsZero() {
 				seen = t
@@ -230,9 +244,24 @@ func (a *app) keepFresh(ctx context.Context, ix *rag.Index) error {
 	}
 }
 
-// refreshFeeds fetches due feeds and indexes what is new, under the writer
-// lock; it returns the new index file's time when it saved one.
-func (a *app) refreshFeeds(ctx context.Context, ix *rag.Index, f *feeds.Fetcher) (time.Time, error) {
+// refreshFeeds fetches due feeds — FEEDS with trusted, the user-added ones
+// with users — and indexes what is new, under the writer lock; it returns
+// the new index file's time when it saved one.
+func (a *app) refreshFeeds(ctx context.Context, ix *rag.Index, trusted, users *feeds.Fetcher) (time.Time, error) {
+	added, err := readUserFeeds(a.userFeedsPath())
+	if err != nil {
+		// The operator's feeds still get refreshed.
+		a.log.Warn("user-added feeds skipped", "err", err)
+	}
+	var userURLs []string
+	for _, uf := range added {
+		if !slices.Contains(a.cfg.Feeds, uf.URL) {
+			userURLs = append(userURLs, uf.URL)
+		}
+	}
+	if len(a.cfg.Feeds) == 0 && len(userURLs) == 0 {
+		return time.Time{}, nil
+	}
 	wait, cancel := context.WithTimeout(ctx, lockWait)
 	defer cancel()
 	release, err := rag.LockDir(wait, a.cfg.DataDir)
@@ -248,7 +277,11 @@ func (a *app) refreshFeeds(ctx context.Context, ix *rag.Index, f *feeds.Fetcher)
 	if err != nil {
 		return time.Time{}, err
 	}
-	arts, _ := f.Refresh(ctx, a.cfg.Feeds, st) // each failing feed is logged by Refresh
+	// Each failing feed is logged by Refresh. One after the other, so that
+	// the second round skips what the first one found.
+	arts, _ := trusted.Refresh(ctx, a.cfg.Feeds, st)
+	more, _ := users.Refresh(ctx, userURLs, st)
+	arts = append(arts, more...)
 	if len(arts) > 0 {
 		res, err := ix.Add(ctx, arts, nil)
 		if err != nil {
@@ -263,6 +296,261 @@ func (a *app) refreshFeeds(ctx context.Context, ix *rag.Index, f *feeds.Fetcher)
 		return time.Time{}, fmt.Errorf("save feed state: %w", err)
 	}
 	return modTime(a.indexPath()), nil
+}
+
+// userFeedsName is the list of feeds added with /feeds in the data
+// directory. Their refresh state lives in feeds.json with every other
+// feed's; this list is what marks them as users' (untrusted) feeds.
+const userFeedsName = "user_feeds.json"
+
+func (a *app) userFeedsPath() string { return filepath.Join(a.cfg.DataDir, userFeedsName) }
+
+// userFeed is one feed added with /feeds add.
+type userFeed struct {
+	URL     string    `json:"url"`
+	AddedBy string    `json:"added_by,omitzero"` // Discord user ID
+	AddedAt time.Time `json:"added_at"`
+}
+
+// userFeedsFile is the on-disk form of the user-added feeds.
+type userFeedsFile struct {
+	Version int        `json:"version"`
+	Feeds   []userFeed `json:"feeds"`
+}
+
+// readUserFeeds reads the user-added feeds; a missing file is none.
+func readUserFeeds(path string) ([]userFeed, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read user feeds: %w", err)
+	}
+	var f userFeedsFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("read user feeds %s: %w", path, err)
+	}
+	if f.Version != 1 {
+		return nil, fmt.Errorf("read user feeds %s: unknown version %d", path, f.Version)
+	}
+	return f.Feeds, nil
+}
+
+// writeUserFeeds replaces the list crash-safely: a synced temporary file in
+// the same directory renamed over the old one, so a reader or a crash sees
+// the old list or the new one, never half of one. Callers hold the writer
+// lock.
+func writeUserFeeds(path string, list []userFeed) (err error) {
+	data, err := json.MarshalIndent(userFeedsFile{Version: 1, Feeds: list}, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write user feeds: %w", err)
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write user feeds: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(append(data, '\n')); err == nil {
+		if err = tmp.Sync(); err == nil {
+			err = tmp.Close()
+		}
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("write user feeds %s: %w", path, err)
+	}
+	if d, derr := os.Open(dir); derr == nil { // best effort: the rename itself survives a crash
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return nil
+}
+
+// feedControl is the bot's /feeds (a bot.FeedControl): users' URLs are
+// read with a fetcher that refuses private addresses (no allow-list), and
+// whatever they hold is indexed at once under the writer lock.
+type feedControl struct {
+	app     *app
+	ix      *rag.Index
+	fetcher *feeds.Fetcher // AllowPrivate false: URLs from Discord members
+	now     func() time.Time
+}
+
+var _ bot.FeedControl = (*feedControl)(nil)
+
+// feedControl returns the /feeds control over ix; its fetcher also
+// refreshes the user-added feeds.
+func (a *app) feedControl(ix *rag.Index) *feedControl {
+	return &feedControl{app: a, ix: ix, now: time.Now,
+		fetcher: feeds.New(feeds.Config{AllowPrivate: false, Logger: a.log.With("component", "feeds", "trust", "user")})}
+}
+
+// Add fetches u as a feed (with an empty state, so that all its items are
+// new), else as an article page, then indexes the articles and records the
+// feed's state and the feed as user-added, all under the writer lock.
+func (c *feedControl) Add(ctx context.Context, u, by string) (bot.SourceAdded, error) {
+	if slices.Contains(c.app.cfg.Feeds, u) {
+		return bot.SourceAdded{}, bot.ErrFeedFollowed
+	}
+	if list, err := readUserFeeds(c.app.userFeedsPath()); err != nil {
+		return bot.SourceAdded{}, err
+	} else if slices.ContainsFunc(list, func(f userFeed) bool { return f.URL == u }) {
+		return bot.SourceAdded{}, bot.ErrFeedFollowed
+	}
+	out := bot.SourceAdded{URL: u}
+	arts, state, err := c.fetcher.Feed(ctx, u, feeds.State{})
+	var notFeed *feeds.NotFeedError
+	switch {
+	case err == nil:
+		if len(arts) > 0 {
+			out.Title = arts[0].Source
+		}
+	case errors.As(err, &notFeed) && len(notFeed.Alternates) > 0:
+		return out, &bot.FeedSuggestionError{URL: u, Feeds: notFeed.Alternates}
+	case errors.As(err, &notFeed):
+		page, perr := c.fetcher.Page(ctx, u)
+		if perr != nil {
+			return out, c.fetchErr(ctx, u, perr)
+		}
+		arts, out.Page, out.URL, out.Title = []article.Article{page}, true, cmp.Or(page.URL, u), page.Title
+	default:
+		return out, c.fetchErr(ctx, u, err)
+	}
+
+	release, err := c.lock(ctx)
+	if err != nil {
+		return out, err
+	}
+	defer release()
+	path := c.app.indexPath()
+	if err := c.ix.Reload(ctx, path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return out, err
+	}
+	if len(arts) > 0 {
+		res, err := c.ix.Add(ctx, arts, nil)
+		if err != nil {
+			return out, fmt.Errorf("index articles of %s: %w", u, err)
+		}
+		if err := c.ix.Save(ctx, path); err != nil {
+			return out, err
+		}
+		out.Added, out.Updated = res.Added, res.Updated
+	}
+	if out.Page {
+		return out, nil
+	}
+	st, err := feeds.OpenStore(filepath.Join(c.app.cfg.DataDir, feedStateName))
+	if err != nil {
+		return out, err
+	}
+	st.Put(state)
+	if err := st.Save(); err != nil {
+		return out, fmt.Errorf("save feed state: %w", err)
+	}
+	list, err := readUserFeeds(c.app.userFeedsPath())
+	if err != nil {
+		return out, err
+	}
+	if !slices.ContainsFunc(list, func(f userFeed) bool { return f.URL == u }) {
+		list = append(list, userFeed{URL: u, AddedBy: by, AddedAt: c.now().UTC()})
+		if err := writeUserFeeds(c.app.userFeedsPath(), list); err != nil {
+			return out, err
+		}
+	}
+	c.app.log.Info("user feed added", "feed_url", u, "user_id", by, "new", out.Added)
+	return out, nil
+}
+
+// lock takes the data directory's writer lock, waiting at most lockWait
+// for another writer (a refresh, `veille ingest`).
+func (c *feedControl) lock(ctx context.Context) (func() error, error) {
+	wait, cancel := context.WithTimeout(ctx, lockWait)
+	defer cancel()
+	return rag.LockDir(wait, c.app.cfg.DataDir)
+}
+
+// fetchErr sorts a failed fetch of a member's URL: a private address or an
+// unreadable source is the member's to fix; a cancelled ctx is not.
+func (c *feedControl) fetchErr(ctx context.Context, u string, err error) error {
+	switch {
+	case errors.Is(err, feeds.ErrPrivateAddress):
+		return fmt.Errorf("%w: %w", bot.ErrPrivateURL, err)
+	case ctx.Err() != nil:
+		return err
+	}
+	return &bot.UnreadableSourceError{URL: u, Err: err}
+}
+
+// Remove forgets a user-added feed and its refresh state; its articles stay
+// indexed.
+func (c *feedControl) Remove(ctx context.Context, u string) (bool, error) {
+	if slices.Contains(c.app.cfg.Feeds, u) {
+		return false, bot.ErrOperatorFeed
+	}
+	release, err := c.lock(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	list, err := readUserFeeds(c.app.userFeedsPath())
+	if err != nil {
+		return false, err
+	}
+	kept := slices.DeleteFunc(slices.Clone(list), func(f userFeed) bool { return f.URL == u })
+	if len(kept) == len(list) {
+		return false, nil
+	}
+	// The list first: once it is written the feed is no longer refreshed,
+	// whatever happens to its state.
+	if err := writeUserFeeds(c.app.userFeedsPath(), kept); err != nil {
+		return false, err
+	}
+	st, err := feeds.OpenStore(filepath.Join(c.app.cfg.DataDir, feedStateName))
+	if err != nil {
+		return true, err
+	}
+	st.Delete(u)
+	if err := st.Save(); err != nil {
+		return true, fmt.Errorf("save feed state: %w", err)
+	}
+	c.app.log.Info("user feed removed", "feed_url", u)
+	return true, nil
+}
+
+// Health reports FEEDS then the user-added feeds with their refresh state.
+func (c *feedControl) Health(context.Context) ([]bot.FeedHealth, error) {
+	list, err := readUserFeeds(c.app.userFeedsPath())
+	if err != nil {
+		return nil, err
+	}
+	st, err := feeds.OpenStore(filepath.Join(c.app.cfg.DataDir, feedStateName))
+	if err != nil {
+		return nil, err
+	}
+	health := func(u string, user bool) bot.FeedHealth {
+		s := st.Get(u)
+		return bot.FeedHealth{URL: u, UserAdded: user, LastSuccess: s.LastSuccess, Failures: s.Failures,
+			LastError: s.LastError, NextAttempt: s.NextAttempt}
+	}
+	var out []bot.FeedHealth
+	for _, u := range c.app.cfg.Feeds {
+		out = append(out, health(u, false))
+	}
+	for _, f := range list {
+		if !slices.Contains(c.app.cfg.Feeds, f.URL) {
+			out = append(out, health(f.URL, true))
+		}
+	}
+	return out, nil
 }
 
 func modTime(path string) time.Time {

@@ -5,14 +5,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/veille/veille/bot"
 	"github.com/veille/veille/bot/digest"
 	"github.com/veille/veille/bot/discordtest"
+	"github.com/veille/veille/rag"
+	"github.com/veille/veille/rag/feeds"
+	"github.com/veille/veille/rag/llm/llmtest"
 )
 
 // TestBotCommandEndToEnd runs `veille bot` as a user would, against the
@@ -224,5 +234,279 @@ func TestDigestControl(t *testing.T) {
 	}
 	if _, active := dc.Settings(ctx, "400000000000000009"); !active {
 		t.Error("DIGEST_CHANNEL_ID lost its default digest")
+	}
+}
+
+// feedSite serves a feed, two article pages (one advertising a feed) and
+// a 404, as a news site would.
+func feedSite(t *testing.T) *httptest.Server {
+	t.Helper()
+	page := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("..", "..", "rag", "feeds", "testdata", "pages", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	phishing, ransom := page("phishing-campagne.html"), page("rancongiciel-hopital.html")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/feed.xml":
+			w.Header().Set("Content-Type", "application/rss+xml")
+			io.WriteString(w, testFeed)
+		case "/hameconnage":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write(phishing)
+		case "/rancongiciel":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write(ransom)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// newFeedControl returns a feedControl over an empty index in a fresh data
+// directory, with FEEDS set to operatorFeeds. Its fetcher may reach the
+// loopback test servers; guarded is the fetcher `veille bot` gives it.
+func newFeedControl(t *testing.T, operatorFeeds ...string) (fc *feedControl, guarded *feeds.Fetcher) {
+	t.Helper()
+	cfg, err := loadConfig(func(k string) string { return map[string]string{"VEILLE_DATA_DIR": t.TempDir()}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Feeds = operatorFeeds
+	a := &app{cfg: cfg, log: slog.New(slog.DiscardHandler), stderr: io.Discard, newEmbedder: newEmbedder, httpClient: httpClient()}
+	opts, err := a.indexOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := rag.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc = a.feedControl(ix)
+	guarded = fc.fetcher
+	fc.fetcher = feeds.New(feeds.Config{AllowPrivate: true, HostDelay: -1})
+	return fc, guarded
+}
+
+func TestFeedControl(t *testing.T) {
+	t.Parallel()
+	site := feedSite(t)
+	fc, _ := newFeedControl(t, "https://operator.example/rss")
+	ctx := t.Context()
+	feedURL := site.URL + "/feed.xml"
+
+	added, err := fc.Add(ctx, feedURL, "100000000000000001")
+	if err != nil || added.Page || added.Added != 1 || added.Title != "Cyber Actu" {
+		t.Fatalf("Add(feed) = %+v, %v; want 1 new article from Cyber Actu", added, err)
+	}
+	if fc.ix.Len() != 1 {
+		t.Errorf("index holds %d articles, want the feed's one at once", fc.ix.Len())
+	}
+	if _, err := fc.Add(ctx, feedURL, "100000000000000001"); !errors.Is(err, bot.ErrFeedFollowed) {
+		t.Errorf("Add(feed) again = %v, want ErrFeedFollowed", err)
+	}
+	if _, err := fc.Add(ctx, "https://operator.example/rss", ""); !errors.Is(err, bot.ErrFeedFollowed) {
+		t.Errorf("Add(FEEDS entry) = %v, want ErrFeedFollowed", err)
+	}
+	list, err := readUserFeeds(fc.app.userFeedsPath())
+	if err != nil || len(list) != 1 || list[0].URL != feedURL || list[0].AddedBy != "100000000000000001" || list[0].AddedAt.IsZero() {
+		t.Errorf("user feeds = %+v, %v", list, err)
+	}
+	st, err := feeds.OpenStore(filepath.Join(fc.app.cfg.DataDir, feedStateName))
+	if err != nil || st.Get(feedURL).LastSuccess.IsZero() || len(st.Get(feedURL).Seen) == 0 {
+		t.Errorf("feed state not saved: %+v, %v", st.Get(feedURL), err)
+	}
+
+	page, err := fc.Add(ctx, site.URL+"/hameconnage", "")
+	if err != nil || !page.Page || page.Added != 1 || page.URL != "https://www.journal-securite.example/2026/11/hameconnage-mutuelles" {
+		t.Errorf("Add(page) = %+v, %v; want one article under its canonical URL", page, err)
+	}
+	var suggest *bot.FeedSuggestionError
+	if _, err := fc.Add(ctx, site.URL+"/rancongiciel", ""); !errors.As(err, &suggest) || !slices.Equal(suggest.Feeds, []string{site.URL + "/rss.xml"}) {
+		t.Errorf("Add(page with a feed) = %v, want a suggestion of %s/rss.xml", err, site.URL)
+	}
+	var unreadable *bot.UnreadableSourceError
+	if _, err := fc.Add(ctx, site.URL+"/missing", ""); !errors.As(err, &unreadable) || !strings.Contains(err.Error(), "404") {
+		t.Errorf("Add(404) = %v, want an UnreadableSourceError", err)
+	}
+	if list, _ := readUserFeeds(fc.app.userFeedsPath()); len(list) != 1 {
+		t.Errorf("pages and failures were followed: %+v", list)
+	}
+
+	hs, err := fc.Health(ctx)
+	if err != nil || len(hs) != 2 || hs[0].URL != "https://operator.example/rss" || hs[0].UserAdded ||
+		hs[1].URL != feedURL || !hs[1].UserAdded || hs[1].LastSuccess.IsZero() {
+		t.Errorf("Health = %+v, %v", hs, err)
+	}
+
+	if _, err := fc.Remove(ctx, "https://operator.example/rss"); !errors.Is(err, bot.ErrOperatorFeed) {
+		t.Errorf("Remove(FEEDS entry) = %v, want ErrOperatorFeed", err)
+	}
+	if removed, err := fc.Remove(ctx, site.URL+"/other.xml"); removed || err != nil {
+		t.Errorf("Remove(unknown) = %v, %v", removed, err)
+	}
+	if removed, err := fc.Remove(ctx, feedURL); !removed || err != nil {
+		t.Errorf("Remove(feed) = %v, %v", removed, err)
+	}
+	if list, err := readUserFeeds(fc.app.userFeedsPath()); len(list) != 0 || err != nil {
+		t.Errorf("after Remove, user feeds = %+v, %v", list, err)
+	}
+	if st, _ := feeds.OpenStore(filepath.Join(fc.app.cfg.DataDir, feedStateName)); !st.Get(feedURL).LastSuccess.IsZero() {
+		t.Error("after Remove, the feed's state is still stored")
+	}
+	if fc.ix.Len() != 2 {
+		t.Errorf("after Remove, index holds %d articles, want them kept", fc.ix.Len())
+	}
+}
+
+// TestFeedControlRefusesPrivateAddresses uses the fetcher `veille bot`
+// builds for members' URLs: the loopback test server is out of its reach.
+func TestFeedControlRefusesPrivateAddresses(t *testing.T) {
+	t.Parallel()
+	site := feedSite(t)
+	fc, guarded := newFeedControl(t)
+	fc.fetcher = guarded
+	for _, u := range []string{site.URL + "/feed.xml", site.URL + "/hameconnage", "http://localhost:1/feed", "http://[::1]/feed"} {
+		if _, err := fc.Add(t.Context(), u, ""); !errors.Is(err, bot.ErrPrivateURL) {
+			t.Errorf("Add(%s) = %v, want ErrPrivateURL", u, err)
+		}
+	}
+	if list, _ := readUserFeeds(fc.app.userFeedsPath()); len(list) != 0 || fc.ix.Len() != 0 {
+		t.Errorf("a private URL was followed or indexed: %+v, %d articles", list, fc.ix.Len())
+	}
+}
+
+// TestRefreshFeedsIncludesUserFeeds checks that a refresh covers FEEDS and
+// the feeds added with /feeds, and that what changed since is indexed.
+func TestRefreshFeedsIncludesUserFeeds(t *testing.T) {
+	t.Parallel()
+	var grown atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		body := testFeed
+		if grown.Load() {
+			body = strings.Replace(testFeed, "<item>", `<item><title>Un second article</title><link>https://cyber.example/second</link>
+<guid>second</guid><description>`+strings.Repeat("Une nouvelle campagne de rançongiciel frappe les collectivités. ", 8)+`</description></item><item>`, 1)
+		}
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	fc, _ := newFeedControl(t)
+	if _, err := fc.Add(t.Context(), srv.URL+"/user.xml", ""); err != nil {
+		t.Fatal(err)
+	}
+	grown.Store(true)
+	permissive := fc.fetcher
+	if _, err := fc.app.refreshFeeds(t.Context(), fc.ix, permissive, permissive); err != nil {
+		t.Fatal(err)
+	}
+	if fc.ix.Len() != 2 {
+		t.Errorf("after a refresh, index holds %d articles, want the user feed's new one too", fc.ix.Len())
+	}
+	st, _ := feeds.OpenStore(filepath.Join(fc.app.cfg.DataDir, feedStateName))
+	if s := st.Get(srv.URL + "/user.xml"); s.LastAttempt.IsZero() {
+		t.Errorf("user feed not refreshed: %+v", s)
+	}
+}
+
+// TestBotFeedsCommandEndToEnd runs `veille bot` and asks it, as an admin,
+// to follow a feed on the loopback interface: members' URLs may not reach
+// it, and the refusal is polite.
+func TestBotFeedsCommandEndToEnd(t *testing.T) {
+	t.Parallel()
+	site := feedSite(t)
+	srv := discordtest.NewServer(t)
+	dir := t.TempDir()
+	env := map[string]string{"VEILLE_DATA_DIR": dir, "DISCORD_TOKEN": srv.Token(), "DISCORD_API_BASE": srv.URL}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"bot"}, func(k string) string { return env[k] }, strings.NewReader(""), &bytes.Buffer{}, &stderr)
+	}()
+	srv.WaitReady(t, 10*time.Second)
+	srv.WaitRegistrations(t, 10*time.Second)
+
+	ix := srv.SendInteraction(t, fmt.Appendf(nil, `{"type": 2, "guild_id": "300000000000000001",
+		"channel_id": "400000000000000001", "locale": "fr",
+		"data": {"id": "500000000000000011", "name": "feeds", "type": 1, "options": [{"name": "add", "type": 1,
+			"options": [{"name": "url", "type": 3, "value": %q}]}]},
+		"member": {"user": {"id": "100000000000000001", "username": "camille", "discriminator": "0"}, "roles": [],
+			"permissions": "32", "joined_at": "2024-05-02T09:10:11+00:00", "deaf": false, "mute": false}}`, site.URL+"/feed.xml"))
+	msgs := ix.WaitReply(t, 10*time.Second)
+	if len(msgs) != 1 || !msgs[0].Ephemeral() || !strings.Contains(msgs[0].Content, "elle mène à un réseau privé ou local") {
+		t.Errorf("/flux ajouter on loopback: %+v, want one polite ephemeral refusal", msgs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, userFeedsName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("user feeds file after a refusal: %v", err)
+	}
+	sources := srv.SendCommand(t, discordtest.Command{Name: "sources"}).WaitReply(t, 10*time.Second)
+	if len(sources) != 1 || len(sources[0].Embeds) != 2 || sources[0].Embeds[1].Title != "Feeds (0)" {
+		t.Errorf("/sources = %+v, want the stats and an empty feed list", sources)
+	}
+	if v := srv.Violations(); len(v) > 0 {
+		t.Errorf("Discord limits violated: %+v", v)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("bot stopped with %v\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("bot did not stop after cancel")
+	}
+}
+
+// TestBotStreamsGeneratedAnswers runs `veille bot` with a language model
+// that streams: /ask shows the text as it arrives, then the checked
+// answer with its source.
+func TestBotStreamsGeneratedAnswers(t *testing.T) {
+	t.Parallel()
+	model := llmtest.NewServer(t, llmtest.WithStreamDelay(20*time.Millisecond), llmtest.WithReplyFunc(func([]llmtest.Message) string {
+		return "Un mineur britannique serait le cerveau du groupe Lapsus$, selon les sources citées par Bloomberg [1]. " +
+			"Le groupe Lapsus$ aurait notamment piraté Microsoft, Samsung et Nvidia [1]."
+	}))
+	srv := discordtest.NewServer(t)
+	env := map[string]string{"VEILLE_DATA_DIR": t.TempDir(), "DISCORD_TOKEN": srv.Token(), "DISCORD_API_BASE": srv.URL,
+		"LLM_BASE_URL": model.URL(), "LLM_MODEL": "fake"}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"bot"}, func(k string) string { return env[k] }, strings.NewReader(""), &bytes.Buffer{}, &stderr)
+	}()
+	srv.WaitReady(t, 10*time.Second)
+	srv.WaitRegistrations(t, 10*time.Second)
+
+	ix := srv.SendCommand(t, discordtest.Command{Name: "ask", Options: []discordtest.CommandOption{{Name: "question", Value: "Qui serait le cerveau du groupe Lapsus$ ?"}}})
+	msgs := ix.Wait(t, 10*time.Second, func(ms []discordtest.Message) bool { return len(ms) > 0 && len(ms[len(ms)-1].CustomIDs()) > 0 })
+	final := msgs[0]
+	if len(final.Embeds) == 0 || !strings.Contains(final.Embeds[0].Description, "[1] [") || final.Edits < 2 {
+		t.Errorf("answer = %+v (edited %d times), want a draft then the cited answer", final.Embeds, final.Edits)
+	}
+	streamed := false
+	for _, r := range model.ChatRequests() {
+		streamed = streamed || r.Stream
+	}
+	if !streamed {
+		t.Error("the bot did not ask the model to stream")
+	}
+	if v := srv.Violations(); len(v) > 0 {
+		t.Errorf("Discord limits violated: %+v", v)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("bot stopped with %v\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("bot did not stop after cancel")
 	}
 }
