@@ -63,7 +63,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	}
 	// The scheduler runs even without DIGEST_CHANNEL_ID: channels set up
 	// with /digest config get their digest too.
-	sched, err := a.digestScheduler(ix, b, dc)
+	sched, err := a.digestScheduler(eng, b, dc)
 	if err != nil {
 		return err
 	}
@@ -102,8 +102,9 @@ func (a *app) digestControl() (*digestControl, error) {
 // digestScheduler posts the daily digest to DIGEST_CHANNEL_ID and to every
 // channel configured with /digest (kept in the digest state file), each at
 // its time of day; it becomes dc's scheduler.
-func (a *app) digestScheduler(ix *rag.Index, b *bot.Bot, dc *digestControl) (*digest.Scheduler, error) {
+func (a *app) digestScheduler(eng *rag.Engine, b *bot.Bot, dc *digestControl) (*digest.Scheduler, error) {
 	log := a.log.With("component", "digest")
+	ix := eng.Index()
 	sched, err := digest.NewScheduler(digest.SchedulerConfig{
 		Store: dc.store,
 		Channels: func() []digest.Settings {
@@ -116,9 +117,10 @@ func (a *app) digestScheduler(ix *rag.Index, b *bot.Bot, dc *digestControl) (*di
 		Items: func(ctx context.Context, since time.Time) ([]digest.Item, error) {
 			return digestItems(ctx, ix, since)
 		},
-		Post:   b.PostDigest,
-		Posted: b.DigestPosted,
-		Logger: log,
+		Post:    b.PostDigest,
+		Posted:  b.DigestPosted,
+		Options: digestOptions(eng, newSimilarity(log)),
+		Logger:  log,
 	})
 	if err != nil {
 		return nil, err
