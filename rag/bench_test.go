@@ -85,7 +85,7 @@ func benchIndex(b *testing.B, chunks int) *Index {
 
 func BenchmarkSearch(b *testing.B) {
 	for _, n := range []int{1000, 10000, 100000} {
-		for _, mode := range []string{"hybrid", "dense", "lexical"} {
+		for _, mode := range []string{"hybrid", "dense", "lexical", "chromem"} {
 			b.Run(fmt.Sprintf("chunks=%d/%s", n, mode), func(b *testing.B) {
 				ix := benchIndex(b, n)
 				queries := []string{"attaque serveur rançon", "quelle entreprise a piraté les serveurs", "CVE-2024-3400 Lapsus$", "raquesé topi"}

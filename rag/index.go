@@ -18,6 +18,7 @@ import (
 	"github.com/veille/veille/rag/chunk"
 	"github.com/veille/veille/rag/embed"
 	"github.com/veille/veille/rag/lexical"
+	"github.com/veille/veille/rag/vecindex"
 )
 
 // collectionName is the one chromem-go collection an index keeps its chunks in.
@@ -66,6 +67,7 @@ type Index struct {
 	db  *chromem.DB
 	col *chromem.Collection
 	lex *lexical.Index
+	vec *vecindex.Index // nil until the first vector tells the dimension
 	man *manifest
 }
 
@@ -255,6 +257,9 @@ func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progr
 				return res, fmt.Errorf("store chunk %s: %w", id, err)
 			}
 			ix.lex.Add(id, analyze.Terms(a.Title+"\n"+c.Text, a.Lang))
+			if err := ix.addVectorLocked(id, j.vecs[i]); err != nil {
+				return res, fmt.Errorf("store chunk %s: %w", id, err)
+			}
 		}
 		ix.man.put(stored)
 		res.Chunks += len(j.chunks)
@@ -310,6 +315,9 @@ func (ix *Index) removeChunksLocked(a *storedArticle) {
 	for i := range a.Chunks {
 		ids[i] = chunkID(a.ID, i)
 		ix.lex.Remove(ids[i])
+		if ix.vec != nil {
+			ix.vec.Remove(ids[i])
+		}
 	}
 	if len(ids) > 0 {
 		// Delete with IDs only cannot fail.
@@ -344,4 +352,13 @@ func (ix *Index) mainLang() string {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	return ix.man.mainLang()
+}
+
+// addVectorLocked adds a chunk's vector to the quantised search index,
+// creating it at the first vector's dimension.
+func (ix *Index) addVectorLocked(id string, v []float32) error {
+	if ix.vec == nil {
+		ix.vec = vecindex.New(len(v))
+	}
+	return ix.vec.Add(id, v)
 }

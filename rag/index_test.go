@@ -465,3 +465,28 @@ func TestSearchUntil(t *testing.T) {
 		}
 	}
 }
+
+func TestQuantisedDenseMatchesChromemScan(t *testing.T) {
+	t.Parallel()
+	ix, _ := newTestIndex(t)
+	for _, q := range []string{"cerveau du groupe Lapsus$", "serveurs américains WhatsApp", "Log4j update", "données clients pirates"} {
+		t.Run(q, func(t *testing.T) {
+			a, err := ix.Search(t.Context(), q, SearchOptions{K: 3, Retriever: "dense"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := ix.Search(t.Context(), q, SearchOptions{K: 3, Retriever: "chromem"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(ids(a), ",") != strings.Join(ids(b), ",") {
+				t.Fatalf("quantised dense = %v, chromem-go scan = %v", ids(a), ids(b))
+			}
+			for i := range a {
+				if d := a[i].Passages[0].Dense - b[i].Passages[0].Dense; d > 1e-5 || d < -1e-5 {
+					t.Errorf("hit %d: cosine %v vs %v", i, a[i].Passages[0].Dense, b[i].Passages[0].Dense)
+				}
+			}
+		})
+	}
+}

@@ -46,7 +46,8 @@ type SearchOptions struct {
 	Since  time.Time // keep only articles published at or after; zero means all
 	Until  time.Time // keep only articles published before; zero means no bound
 	// Retriever picks the ranking: "" or "hybrid" (default), "dense" or
-	// "lexical". The single ones exist to measure the hybrid against.
+	// "lexical"; "chromem" is dense through chromem-go's own exhaustive scan.
+	// The single ones exist to measure the hybrid against.
 	Retriever string
 	// Context is the earlier conversation (question and answer) of a follow-up;
 	// it helps retrieval understand "et Meta ?" but is never quoted.

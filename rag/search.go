@@ -12,8 +12,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	chromem "github.com/philippgille/chromem-go"
-
 	"github.com/veille/veille/rag/analyze"
 )
 
@@ -69,9 +67,9 @@ func (ix *Index) Search(ctx context.Context, query string, opts SearchOptions) (
 		return nil, err
 	}
 	switch opts.Retriever {
-	case "", "hybrid", "dense", "lexical":
+	case "", "hybrid", "dense", "lexical", "chromem":
 	default:
-		return nil, fmt.Errorf("unknown retriever %q (want hybrid, dense or lexical)", opts.Retriever)
+		return nil, fmt.Errorf("unknown retriever %q (want hybrid, dense, lexical or chromem)", opts.Retriever)
 	}
 	k := opts.K
 	if k <= 0 {
@@ -112,32 +110,46 @@ func (ix *Index) retrieve(ctx context.Context, q string, opts SearchOptions, n i
 	if count == 0 {
 		return nil, nil
 	}
-	// Dense: chromem-go errors when asked for more results than it holds;
-	// a date filter can't be expressed as its equality filter, so ask for
-	// more and filter after.
-	want := n
-	if !opts.Since.IsZero() || !opts.Until.IsZero() {
-		want = n * 4
-	}
-	var res []chromem.Result
-	if opts.Retriever != "lexical" {
-		res, err = ix.col.QueryEmbedding(ctx, qv, min(want, count), where, nil)
+	var dense []ranked
+	switch opts.Retriever {
+	case "lexical":
+	case "chromem":
+		// chromem-go's own exhaustive scan, kept to measure against. It
+		// errors when asked for more results than it holds, and a date
+		// filter is no equality filter: ask for more and filter after.
+		want := n
+		if !opts.Since.IsZero() || !opts.Until.IsZero() {
+			want = n * 4
+		}
+		res, err := ix.col.QueryEmbedding(ctx, qv, min(want, count), where, nil)
 		if err != nil {
 			return nil, fmt.Errorf("vector search: %w", err)
 		}
-	}
-	var dense []ranked
-	for _, r := range res {
-		if !keep(r.ID) {
-			continue
+		for _, r := range res {
+			if keep(r.ID) && len(dense) < n {
+				dense = append(dense, ranked{id: r.ID, score: float64(r.Similarity)})
+			}
 		}
-		dense = append(dense, ranked{id: r.ID, score: float64(r.Similarity)})
-		if len(dense) >= n {
-			break
+	default:
+		// The quantised column index scores every chunk approximately from
+		// the query's non-zero dimensions, then the best candidates exactly
+		// with chromem-go's vectors: 40x faster than the full scan at 100k
+		// chunks, same ranking (see BENCHMARKS.md).
+		exact := func(id string) []float32 {
+			doc, err := ix.col.GetByID(ctx, id)
+			if err != nil {
+				return nil
+			}
+			return doc.Embedding
+		}
+		if ix.vec != nil {
+			for _, r := range ix.vec.Search(qv, n, keep, exact) {
+				dense = append(dense, ranked{id: r.ID, score: float64(r.Score)})
+			}
 		}
 	}
 	var lex []ranked
-	if opts.Retriever != "dense" {
+	if opts.Retriever == "" || opts.Retriever == "hybrid" || opts.Retriever == "lexical" {
 		for _, r := range ix.lex.Search(terms, n, keep) {
 			lex = append(lex, ranked{id: r.ID, score: r.Score})
 		}

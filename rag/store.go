@@ -302,6 +302,6 @@ func (ix *Index) Reload(ctx context.Context, path string) error {
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ix.db, ix.col, ix.lex, ix.man = fresh.db, fresh.col, fresh.lex, fresh.man
+	ix.db, ix.col, ix.lex, ix.vec, ix.man = fresh.db, fresh.col, fresh.lex, fresh.vec, fresh.man
 	return nil
 }

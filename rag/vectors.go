@@ -176,6 +176,9 @@ func (ix *Index) readVectors(ctx context.Context, r *bufio.Reader) error {
 		if err := ix.col.AddDocument(ctx, doc); err != nil {
 			return corrupt("chunk "+id, err)
 		}
+		if err := ix.addVectorLocked(id, vec); err != nil {
+			return corrupt("chunk "+id, err)
+		}
 	}
 	return nil
 }
