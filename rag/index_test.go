@@ -483,7 +483,8 @@ func TestQuantisedDenseMatchesChromemScan(t *testing.T) {
 				t.Fatalf("quantised dense = %v, chromem-go scan = %v", ids(a), ids(b))
 			}
 			for i := range a {
-				if d := a[i].Passages[0].Dense - b[i].Passages[0].Dense; d > 1e-5 || d < -1e-5 {
+				// int8 quantisation: scores within a few hundredths.
+				if d := a[i].Passages[0].Dense - b[i].Passages[0].Dense; d > 0.02 || d < -0.02 {
 					t.Errorf("hit %d: cosine %v vs %v", i, a[i].Passages[0].Dense, b[i].Passages[0].Dense)
 				}
 			}
