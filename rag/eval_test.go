@@ -99,6 +99,11 @@ func TestEvalFusionSweep(t *testing.T) {
 	for _, w := range []float64{0.2, 0.3} {
 		run(fmt.Sprintf("blend w=%.1f", w), "", fusion{method: "blend", denseWeight: w})
 	}
+	for _, dw := range []float64{0.3, 0.5, 0.7, 1.0} {
+		for _, w := range []float64{0.3, 0.5} {
+			run(fmt.Sprintf("rrf w=%.1f + doc %.1f", w, dw), "", fusion{method: "rrf", denseWeight: w, k: 60, docWeight: dw})
+		}
+	}
 }
 
 // TestEvalAnswers scores extractive answers the way ../shared/eval/README.md

@@ -23,10 +23,12 @@ type fusion struct {
 	denseWeight float64
 	// k is the RRF constant.
 	k float64
+	// docWeight is the share of a BM25 ranking of whole articles.
+	docWeight float64
 }
 
 // defaultFusion was chosen on ../shared/eval; see BENCHMARKS.md.
-var defaultFusion = fusion{method: "rrf", denseWeight: 0.3, k: 60}
+var defaultFusion = fusion{method: "rrf", denseWeight: 0.5, k: 60, docWeight: 0.7}
 
 func (f fusion) fuse(dense, lex []ranked) map[string]*scored {
 	if f.method == "" {

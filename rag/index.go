@@ -67,6 +67,7 @@ type Index struct {
 	db  *chromem.DB
 	col *chromem.Collection
 	lex *lexical.Index
+	doc *lexical.Index  // BM25 over whole articles (title + text)
 	vec *vecindex.Index // nil until the first vector tells the dimension
 	man *manifest
 }
@@ -96,6 +97,7 @@ func New(opts Options) (*Index, error) {
 		log:  opts.Logger.With("component", "index"),
 		db:   chromem.NewDB(),
 		lex:  lexical.New(lexical.DefaultParams()),
+		doc:  lexical.New(lexical.DefaultParams()),
 		man:  newManifest(opts.Embedder.Identity()),
 	}
 	// Never a nil embedding function: chromem-go would silently use OpenAI.
@@ -262,6 +264,7 @@ func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progr
 			}
 		}
 		ix.man.put(stored)
+		ix.doc.Add(a.ID, analyze.Terms(a.Title+"\n"+a.Text, a.Lang))
 		res.Chunks += len(j.chunks)
 	}
 	if len(jobs) > 0 {
@@ -306,6 +309,7 @@ func (ix *Index) Remove(ctx context.Context, id string) bool {
 		return false
 	}
 	ix.removeChunksLocked(prev)
+	ix.doc.Remove(id)
 	ix.man.remove(id)
 	return true
 }

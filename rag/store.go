@@ -21,15 +21,16 @@ import (
 // SnapshotName is the index file inside a data directory.
 const SnapshotName = "index.veille"
 
-// Snapshot layout: magic, then three length-prefixed sections (manifest as
-// gob, BM25 index, chunks with raw float32 vectors), then an end marker.
+// Snapshot layout: magic, then four length-prefixed sections (manifest as
+// gob, BM25 over chunks, BM25 over articles, chunks with raw float32
+// vectors), then an end marker.
 // chromem-go's own gob export decodes floats one by one, ten times slower
 // than reading them raw (see BENCHMARKS.md), so the chunks are written here
 // and put back into a chromem-go collection on load. Saving writes a
 // temporary file, fsyncs it and renames it over the old one, so a reader or a
 // crash only ever sees a complete snapshot.
 var (
-	snapshotMagic = []byte("VEILLEIX\x00\x00\x00\x02")
+	snapshotMagic = []byte("VEILLEIX\x00\x00\x00\x03")
 	snapshotEnd   = []byte("VEILLEND")
 )
 
@@ -104,6 +105,13 @@ func (ix *Index) writeSnapshot(f *os.File) error {
 	if err := writeSection(w, lex.Bytes()); err != nil {
 		return err
 	}
+	var doc bytes.Buffer
+	if _, err := ix.doc.WriteTo(&doc); err != nil {
+		return fmt.Errorf("encode article index: %w", err)
+	}
+	if err := writeSection(w, doc.Bytes()); err != nil {
+		return err
+	}
 	// The vectors are the bulk: stream them, then patch the length in.
 	if err := w.Flush(); err != nil {
 		return err
@@ -168,6 +176,7 @@ func Load(ctx context.Context, path string, opts Options) (*Index, error) {
 	}
 	ix.man = snap.man
 	ix.lex = snap.lex
+	ix.doc = snap.doc
 	if err := ix.readVectors(ctx, bufio.NewReaderSize(snap.vectors, 1<<20)); err != nil {
 		return nil, fmt.Errorf("load index %s: vectors: %w", path, err)
 	}
@@ -202,6 +211,7 @@ func ReadArticles(ctx context.Context, path string) ([]article.Article, error) {
 type snapshot struct {
 	man     *manifest
 	lex     *lexical.Index
+	doc     *lexical.Index
 	vectors *io.SectionReader
 }
 
@@ -238,6 +248,10 @@ func readSnapshot(ctx context.Context, f *os.File, withIndexes bool) (snapshot, 
 	if err != nil {
 		return s, err
 	}
+	docR, err := section("article index")
+	if err != nil {
+		return s, err
+	}
 	vecR, err := section("vectors")
 	if err != nil {
 		return s, err
@@ -267,6 +281,10 @@ func readSnapshot(ctx context.Context, f *os.File, withIndexes bool) (snapshot, 
 	s.lex = lexical.New(lexical.DefaultParams())
 	if _, err := s.lex.ReadFrom(bufio.NewReaderSize(lexR, 1<<20)); err != nil {
 		return s, fmt.Errorf("%w: lexical index: %w", ErrCorruptIndex, err)
+	}
+	s.doc = lexical.New(lexical.DefaultParams())
+	if _, err := s.doc.ReadFrom(bufio.NewReaderSize(docR, 1<<20)); err != nil {
+		return s, fmt.Errorf("%w: article index: %w", ErrCorruptIndex, err)
 	}
 	s.vectors = vecR
 	return s, nil
@@ -302,6 +320,6 @@ func (ix *Index) Reload(ctx context.Context, path string) error {
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ix.db, ix.col, ix.lex, ix.vec, ix.man = fresh.db, fresh.col, fresh.lex, fresh.vec, fresh.man
+	ix.db, ix.col, ix.lex, ix.doc, ix.vec, ix.man = fresh.db, fresh.col, fresh.lex, fresh.doc, fresh.vec, fresh.man
 	return nil
 }
