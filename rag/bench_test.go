@@ -3,6 +3,7 @@ package rag
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -108,7 +109,7 @@ func BenchmarkAsk(b *testing.B) {
 		"quelle entreprise a piraté les serveurs", "attaque rançon mairie", "CVE-2024-3400 correctif",
 		"qui a revendiqué l'attaque ?", "raquesé topi cuge", "les données des clients ont-elles fuité ?",
 	}
-	for _, n := range []int{10000, 100000} {
+	for _, n := range benchSizes(10000, 100000) {
 		b.Run(fmt.Sprintf("chunks=%d", n), func(b *testing.B) {
 			ix := benchIndex(b, n)
 			var ms runtime.MemStats
@@ -153,7 +154,7 @@ func BenchmarkIngest(b *testing.B) {
 
 // BenchmarkLoad measures reading a saved index back, and the heap it takes.
 func BenchmarkLoad(b *testing.B) {
-	for _, n := range []int{10000, 100000} {
+	for _, n := range benchSizes(10000, 100000) {
 		b.Run(fmt.Sprintf("chunks=%d", n), func(b *testing.B) {
 			ix := benchIndex(b, n)
 			path := filepath.Join(b.TempDir(), SnapshotName)
@@ -187,4 +188,13 @@ func BenchmarkSave(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchSizes adds a 300 000-chunk size when VEILLE_BENCH_LARGE is set: it
+// takes minutes to build and ~4 GB of memory.
+func benchSizes(sizes ...int) []int {
+	if os.Getenv("VEILLE_BENCH_LARGE") != "" {
+		sizes = append(sizes, 300000)
+	}
+	return sizes
 }

@@ -30,7 +30,7 @@ const SnapshotName = "index.veille"
 // temporary file, fsyncs it and renames it over the old one, so a reader or a
 // crash only ever sees a complete snapshot.
 var (
-	snapshotMagic = []byte("VEILLEIX\x00\x00\x00\x03")
+	snapshotMagic = []byte("VEILLEIX\x00\x00\x00\x04")
 	snapshotEnd   = []byte("VEILLEND")
 )
 

@@ -14,9 +14,10 @@ import (
 	chromem "github.com/philippgille/chromem-go"
 )
 
-// writeVectors writes every chunk — ID, offsets, text and vector — in a
-// deterministic order: count and dimension, then per chunk uvarint-prefixed
-// strings and dim little-endian float32s.
+// writeVectors writes every chunk — ID, offsets into its article's text and
+// vector — in a deterministic order: count and dimension, then per chunk a
+// uvarint-prefixed ID, two uvarint offsets and dim little-endian float32s.
+// The text is not repeated: the manifest has the article's.
 func (ix *Index) writeVectors(w *bufio.Writer) error {
 	var ids []string
 	for _, a := range ix.man.sorted() {
@@ -68,9 +69,6 @@ func (ix *Index) writeVectors(w *bufio.Writer) error {
 			return err
 		}
 		if err := uv(end); err != nil {
-			return err
-		}
-		if err := str(doc.Content); err != nil {
 			return err
 		}
 		for i, v := range doc.Embedding {
@@ -145,10 +143,6 @@ func (ix *Index) readVectors(ctx context.Context, r *bufio.Reader) error {
 		if err != nil {
 			return corrupt("chunk "+id, err)
 		}
-		content, err := str()
-		if err != nil {
-			return corrupt("chunk "+id, err)
-		}
 		if _, err := io.ReadFull(r, f32); err != nil {
 			return corrupt("chunk "+id, err)
 		}
@@ -157,12 +151,17 @@ func (ix *Index) readVectors(ctx context.Context, r *bufio.Reader) error {
 			vec[i] = math.Float32frombits(binary.LittleEndian.Uint32(f32[4*i:]))
 		}
 		aid := articleOf(id)
+		a := ix.man.Articles[aid]
+		if a == nil {
+			return corrupt("chunk "+id, errors.New("of no known article"))
+		}
+		if start > end || end > uint64(len(a.Text)) {
+			return corrupt("chunk "+id, fmt.Errorf("offsets %d:%d outside its article", start, end))
+		}
+		// A substring: the chunk's text shares the article's memory.
+		content := a.Text[start:end]
 		base, ok := metas[aid]
 		if !ok {
-			a := ix.man.Articles[aid]
-			if a == nil {
-				return corrupt("chunk "+id, errors.New("of no known article"))
-			}
 			base = chunkMeta(a)
 			metas[aid] = base
 		}
