@@ -1,6 +1,7 @@
 package vecindex
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -143,5 +144,38 @@ func BenchmarkAdd(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
+	}
+}
+
+// BenchmarkWriteTo measures encoding the 100k-row index, as at a snapshot.
+func BenchmarkWriteTo(b *testing.B) {
+	ix := loadBench(b).indexes[benchRows]
+	var buf bytes.Buffer
+	if _, err := ix.WriteTo(&buf); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(buf.Len()))
+	for b.Loop() {
+		buf.Reset()
+		if _, err := ix.WriteTo(&buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReadFrom measures loading the 100k-row index from its encoding,
+// as at start-up.
+func BenchmarkReadFrom(b *testing.B) {
+	ix := loadBench(b).indexes[benchRows]
+	var buf bytes.Buffer
+	if _, err := ix.WriteTo(&buf); err != nil {
+		b.Fatal(err)
+	}
+	enc := buf.Bytes()
+	b.SetBytes(int64(len(enc)))
+	for b.Loop() {
+		if _, err := New(benchDim).ReadFrom(bytes.NewReader(enc)); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -40,6 +40,7 @@ const (
 	encMagic      = "VXIX"
 	encVersion    = 1
 	encHeaderSize = 28
+	readChunk     = 256 << 10 // bytes per read of a block: fits in cache for the checksum
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -266,7 +267,7 @@ func (ix *Index) decode(r io.Reader) (*decoded, error) {
 		blk := &st.blocks[i]
 		used := min(blk.rows, n-blk.start)
 		blk.data = make([]int8, ix.dim*blk.rows)
-		if _, err := io.ReadFull(r, int8Bytes(blk.data[:ix.dim*used])); err != nil {
+		if err := readChunks(r, blk.data[:ix.dim*used]); err != nil {
 			return nil, corrupt("block %d: %v", i, err)
 		}
 		if used < blk.rows {
@@ -291,6 +292,17 @@ func (ix *Index) decode(r io.Reader) (*decoded, error) {
 		}
 	}
 	return st, nil
+}
+
+// readChunks fills d from r in pieces that fit in cache, so that a checksum
+// computed as r is read reads each piece from cache rather than memory.
+func readChunks(r io.Reader, d []int8) error {
+	for p := 0; p < len(d); p += readChunk {
+		if _, err := io.ReadFull(r, int8Bytes(d[p:min(p+readChunk, len(d))])); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // blockIndex returns the index in blocks of the block holding slot s.
