@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // digests use IANA zones even on hosts without zone files
@@ -27,6 +28,7 @@ type Config struct {
 	EmbedBaseURL  string
 	EmbedModel    string
 	EmbedAPIKey   secret
+	EmbedDim      int // local embedder's dimension
 
 	Feeds       []string
 	FeedRefresh time.Duration
@@ -119,6 +121,15 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.LLMBaseURL != "" && c.LLMModel == "" {
 		bad("LLM_MODEL", "required when LLM_BASE_URL is set")
+	}
+	c.EmbedDim = 2048
+	if v := get("EMBED_DIM"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 64 || n > 8192 || n&(n-1) != 0 {
+			bad("EMBED_DIM", "%q is not a power of two between 64 and 8192", v)
+		} else {
+			c.EmbedDim = n
+		}
 	}
 	switch c.EmbedProvider {
 	case "":

@@ -131,7 +131,7 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 func newEmbedder(cfg Config) (rag.Embedder, error) {
 	switch cfg.EmbedProvider {
 	case "local":
-		return embed.NewLocal(embed.DefaultDim)
+		return embed.NewLocal(cfg.EmbedDim)
 	case "openai", "ollama":
 		return embed.NewOpenAI(embed.OpenAIConfig{
 			Provider: cfg.EmbedProvider, BaseURL: cfg.EmbedBaseURL,

@@ -288,3 +288,23 @@ func TestDigestGroupsTheSameStory(t *testing.T) {
 		t.Errorf("want one article grouped under the other:\n%s", out)
 	}
 }
+
+func TestChangingTheEmbedderNamesReindex(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"VEILLE_DATA_DIR": t.TempDir()}
+	if _, errs, code := veille(t, env, "ingest"); code != 0 {
+		t.Fatalf("ingest: %s", errs)
+	}
+	env["EMBED_DIM"] = "1024"
+	_, errs, code := veille(t, env, "ask", "Lapsus$ ?")
+	if code != 1 || !strings.Contains(errs, "--reindex") {
+		t.Fatalf("exit %d, stderr %q; want the mismatch named with --reindex", code, errs)
+	}
+	out, errs, code := veille(t, env, "ingest", "--reindex")
+	if code != 0 || !strings.Contains(out, "2 new") {
+		t.Fatalf("reindex: exit %d\n%s\n%s", code, out, errs)
+	}
+	if _, errs, code := veille(t, env, "ask", "Qui serait le cerveau du groupe Lapsus$ ?"); code != 0 {
+		t.Fatalf("ask after reindex: %s", errs)
+	}
+}
