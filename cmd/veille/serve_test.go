@@ -28,6 +28,33 @@ import (
 // TestBotCommandEndToEnd runs `veille bot` as a user would, against the
 // in-repo fake Discord: a fresh data directory gets the bundled articles and
 // /ask is answered with a cited source, within Discord's limits.
+// runBot starts `veille bot` with env against the fake Discord and waits
+// until its commands are registered. stop cancels it and fails the test
+// unless it shuts down cleanly.
+func runBot(t *testing.T, srv *discordtest.Server, env map[string]string) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"bot"}, func(k string) string { return env[k] }, strings.NewReader(""), &bytes.Buffer{}, &stderr)
+	}()
+	srv.WaitReady(t, 10*time.Second)
+	srv.WaitRegistrations(t, 10*time.Second)
+	return func() {
+		t.Helper()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("bot stopped with %v\n%s", err, stderr.String())
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("bot did not stop after cancel")
+		}
+	}
+}
+
 func TestBotCommandEndToEnd(t *testing.T) {
 	t.Parallel()
 	srv := discordtest.NewServer(t)
@@ -36,14 +63,8 @@ func TestBotCommandEndToEnd(t *testing.T) {
 		"DISCORD_TOKEN":    srv.Token(),
 		"DISCORD_API_BASE": srv.URL,
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	var stderr bytes.Buffer
-	go func() {
-		done <- run(ctx, []string{"bot"}, func(k string) string { return env[k] }, strings.NewReader(""), &bytes.Buffer{}, &stderr)
-	}()
-	srv.WaitReady(t, 10*time.Second)
-	regs := srv.WaitRegistrations(t, 10*time.Second)
+	stop := runBot(t, srv, env)
+	regs := srv.Registrations()
 	if len(regs) == 0 {
 		t.Fatal("no commands registered")
 	}
@@ -68,15 +89,7 @@ func TestBotCommandEndToEnd(t *testing.T) {
 	if v := srv.Violations(); len(v) > 0 {
 		t.Errorf("Discord limits violated: %+v", v)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("bot stopped with %v\n%s", err, stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("bot did not stop after cancel")
-	}
+	stop()
 }
 
 func TestBotNeedsAToken(t *testing.T) {
@@ -95,14 +108,7 @@ func TestBotDigestCommandEndToEnd(t *testing.T) {
 	srv := discordtest.NewServer(t)
 	dir := t.TempDir()
 	env := map[string]string{"VEILLE_DATA_DIR": dir, "DISCORD_TOKEN": srv.Token(), "DISCORD_API_BASE": srv.URL}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	var stderr bytes.Buffer
-	go func() {
-		done <- run(ctx, []string{"bot"}, func(k string) string { return env[k] }, strings.NewReader(""), &bytes.Buffer{}, &stderr)
-	}()
-	srv.WaitReady(t, 10*time.Second)
-	srv.WaitRegistrations(t, 10*time.Second)
+	stop := runBot(t, srv, env)
 
 	reply := func(sub, options string) discordtest.Message {
 		t.Helper()
@@ -157,15 +163,7 @@ func TestBotDigestCommandEndToEnd(t *testing.T) {
 	if v := srv.Violations(); len(v) > 0 {
 		t.Errorf("Discord limits violated: %+v", v)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("bot stopped with %v\n%s", err, stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("bot did not stop after cancel")
-	}
+	stop()
 	if st, err = digest.OpenStore(filepath.Join(dir, digestStateName)); err != nil || st.Last("400000000000000001").At.IsZero() {
 		t.Errorf("/digest now not recorded as the channel's last run (err %v)", err)
 	}
@@ -423,14 +421,7 @@ func TestBotFeedsCommandEndToEnd(t *testing.T) {
 	srv := discordtest.NewServer(t)
 	dir := t.TempDir()
 	env := map[string]string{"VEILLE_DATA_DIR": dir, "DISCORD_TOKEN": srv.Token(), "DISCORD_API_BASE": srv.URL}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	var stderr bytes.Buffer
-	go func() {
-		done <- run(ctx, []string{"bot"}, func(k string) string { return env[k] }, strings.NewReader(""), &bytes.Buffer{}, &stderr)
-	}()
-	srv.WaitReady(t, 10*time.Second)
-	srv.WaitRegistrations(t, 10*time.Second)
+	stop := runBot(t, srv, env)
 
 	ix := srv.SendInteraction(t, fmt.Appendf(nil, `{"type": 2, "guild_id": "300000000000000001",
 		"channel_id": "400000000000000001", "locale": "fr",
@@ -452,15 +443,7 @@ func TestBotFeedsCommandEndToEnd(t *testing.T) {
 	if v := srv.Violations(); len(v) > 0 {
 		t.Errorf("Discord limits violated: %+v", v)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("bot stopped with %v\n%s", err, stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("bot did not stop after cancel")
-	}
+	stop()
 }
 
 // TestBotStreamsGeneratedAnswers runs `veille bot` with a language model
@@ -475,14 +458,7 @@ func TestBotStreamsGeneratedAnswers(t *testing.T) {
 	srv := discordtest.NewServer(t)
 	env := map[string]string{"VEILLE_DATA_DIR": t.TempDir(), "DISCORD_TOKEN": srv.Token(), "DISCORD_API_BASE": srv.URL,
 		"LLM_BASE_URL": model.URL(), "LLM_MODEL": "fake"}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	var stderr bytes.Buffer
-	go func() {
-		done <- run(ctx, []string{"bot"}, func(k string) string { return env[k] }, strings.NewReader(""), &bytes.Buffer{}, &stderr)
-	}()
-	srv.WaitReady(t, 10*time.Second)
-	srv.WaitRegistrations(t, 10*time.Second)
+	stop := runBot(t, srv, env)
 
 	ix := srv.SendCommand(t, discordtest.Command{Name: "ask", Options: []discordtest.CommandOption{{Name: "question", Value: "Qui serait le cerveau du groupe Lapsus$ ?"}}})
 	msgs := ix.Wait(t, 10*time.Second, func(ms []discordtest.Message) bool { return len(ms) > 0 && len(ms[len(ms)-1].CustomIDs()) > 0 })
@@ -500,13 +476,5 @@ func TestBotStreamsGeneratedAnswers(t *testing.T) {
 	if v := srv.Violations(); len(v) > 0 {
 		t.Errorf("Discord limits violated: %+v", v)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("bot stopped with %v\n%s", err, stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("bot did not stop after cancel")
-	}
+	stop()
 }
