@@ -53,7 +53,7 @@ type Options struct {
 	Now         func() time.Time
 	Concurrency int // embedding workers; 0 means GOMAXPROCS
 
-	fusion fusion // zero means defaultFusion; set by tuning tests
+	fusion fusion // zero means defaultFusion; tuning tests set others
 }
 
 // Index holds articles as embedded chunks (chromem-go) plus a BM25 index over
@@ -91,6 +91,9 @@ func New(opts Options) (*Index, error) {
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = runtime.GOMAXPROCS(0)
+	}
+	if opts.fusion.method == "" {
+		opts.fusion = defaultFusion
 	}
 	ix := &Index{
 		opts: opts,
