@@ -1,28 +1,21 @@
 package rag
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/veille/veille/rag/analyze"
-	"github.com/veille/veille/rag/chunk"
+	"github.com/veille/veille/rag/extract"
+	"github.com/veille/veille/rag/question"
 )
 
 // Extractive answering. A sentence is worth the idf of the question's terms it
 // contains; the answer takes the best few, in reading order, each cited.
 const (
-	answerArticles  = 3    // articles sentences may come from
-	answerSentences = 3    // sentences in an answer at most
-	answerMaxChars  = 1000 // answer length budget
-	sentenceMaxLen  = 400  // a longer sentence is cut at a word boundary
-	// minShare drops a sentence scoring under this share of the best one.
-	// Budget and share were measured on ../shared/eval (answer_recall 0.676
-	// → 0.704 at about the same mean length; see BENCHMARKS.md).
-	minShare = 0.5
+	answerArticles = 3   // articles sentences may come from
+	passageMaxLen  = 800 // a cited paragraph is cut at a word boundary
 	// minCoverage is the share of the question's idf mass the best passage must
 	// contain for the answer to count as grounded.
 	minCoverage = 0.34
@@ -65,10 +58,76 @@ func (ix *Index) ground(ctx context.Context, q, retrieval string, opts SearchOpt
 	return Answer{Question: q, Text: notCovered(analyze.DetectLang(q)), Closest: hits}, hits, false, nil
 }
 
-// extractAnswer writes the extractive answer to q from hits.
+// extractAnswer writes the extractive answer to q from hits: the sentences
+// of the best articles that answer it (rag/extract), each cited.
 func (ix *Index) extractAnswer(ctx context.Context, q, retrieval string, hits []Hit) Answer {
+	if len(hits) > answerArticles {
+		hits = hits[:answerArticles]
+	}
+	qa := question.Analyze(q)
+	query := extract.Query{Analysis: qa}
 	terms := uniq(analyze.Terms(retrieval, ""))
-	return ix.extract(Answer{Question: q}, hits, terms, ix.idfs(terms), analyze.DetectLang(q))
+	ix.mu.RLock()
+	docs := make([]extract.Doc, len(hits))
+	for i, h := range hits {
+		if a := ix.man.Articles[h.ArticleID]; a != nil {
+			docs[i] = extract.Doc{Title: a.Title, Text: a.Text, Lang: a.Lang}
+		}
+	}
+	for _, t := range terms {
+		// A term no article holds matches no sentence either.
+		if ix.lex.DF(t) > 0 {
+			query.Groups = append(query.Groups, []string{t})
+			query.Weights = append(query.Weights, ix.lex.IDF(t))
+		}
+	}
+	ix.mu.RUnlock()
+	picks := extract.Select(query, docs)
+	ans := Answer{Question: q}
+	if len(picks) == 0 {
+		ans.Text = notCovered(qa.Lang)
+		ans.Closest = hits
+		return ans
+	}
+	num := map[int]int{} // hit rank → citation number
+	var b strings.Builder
+	for _, p := range picks {
+		n, ok := num[p.Doc]
+		if !ok {
+			n = len(num) + 1
+			num[p.Doc] = n
+			h := hits[p.Doc]
+			ans.Citations = append(ans.Citations, Citation{
+				N: n, ArticleID: h.ArticleID, Title: h.Title, URL: h.URL,
+				Source: h.Source, Published: h.Published, Passage: citedPassage(h, docs[p.Doc].Text, p),
+			})
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%s [%d]", p.Text, n)
+	}
+	ans.Text = b.String()
+	ans.Grounded = true
+	return ans
+}
+
+// citedPassage is the retrieved passage that holds a picked sentence, or
+// else the paragraph of the article around it.
+func citedPassage(h Hit, text string, p extract.Pick) string {
+	for _, ps := range h.Passages {
+		if ps.Start <= p.Start && p.End <= ps.End {
+			return ps.Text
+		}
+	}
+	start := strings.LastIndex(text[:p.Start], "\n\n") + 1
+	end := p.End
+	if i := strings.Index(text[p.End:], "\n\n"); i >= 0 {
+		end = p.End + i
+	} else {
+		end = len(text)
+	}
+	return clip(strings.TrimSpace(text[max(start, 0):end]), passageMaxLen)
 }
 
 // idfs weighs each query term by its BM25 idf in the index.
@@ -102,95 +161,6 @@ func (ix *Index) relevant(h Hit, terms []string, w map[string]float64) bool {
 		best = max(best, got/total)
 	}
 	return best >= minCoverage
-}
-
-type candidate struct {
-	hit, passage int // ranks
-	start        int // byte offset in the article
-	text         string
-	score        float64
-}
-
-func (ix *Index) extract(ans Answer, hits []Hit, terms []string, w map[string]float64, lang string) Answer {
-	if len(hits) > answerArticles {
-		hits = hits[:answerArticles]
-	}
-	var cands []candidate
-	seen := map[string]bool{}
-	for hi, h := range hits {
-		for pi, p := range h.Passages {
-			for _, sp := range chunk.Sentences(p.Text) {
-				s := strings.TrimSpace(p.Text[sp.Start:sp.End])
-				if s == "" || seen[s] {
-					continue
-				}
-				seen[s] = true
-				have := set(analyze.Terms(s, p.Lang))
-				var score float64
-				for _, t := range terms {
-					if have[t] {
-						score += w[t]
-					}
-				}
-				if score == 0 {
-					continue
-				}
-				// Prefer the better-ranked articles, lightly.
-				score *= 1 - 0.1*float64(hi)
-				cands = append(cands, candidate{hit: hi, passage: pi, start: p.Start + sp.Start, text: s, score: score})
-			}
-		}
-	}
-	if len(cands) == 0 {
-		ans.Text = notCovered(lang)
-		ans.Closest = hits
-		return ans
-	}
-	slices.SortStableFunc(cands, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
-	var picked []candidate
-	budget := answerMaxChars
-	for _, c := range cands {
-		if len(picked) == answerSentences || budget <= 0 {
-			break
-		}
-		if len(picked) > 0 && c.score < picked[0].score*minShare {
-			break
-		}
-		c.text = clip(c.text, sentenceMaxLen)
-		if len(picked) > 0 && utf8.RuneCountInString(c.text) > budget {
-			continue
-		}
-		budget -= utf8.RuneCountInString(c.text)
-		picked = append(picked, c)
-	}
-	// Reading order: by article rank, then position in the article.
-	slices.SortFunc(picked, func(a, b candidate) int {
-		if c := cmp.Compare(a.hit, b.hit); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.start, b.start)
-	})
-	num := map[int]int{} // hit rank → citation number
-	var b strings.Builder
-	for _, c := range picked {
-		n, ok := num[c.hit]
-		if !ok {
-			n = len(num) + 1
-			num[c.hit] = n
-			h := hits[c.hit]
-			ans.Citations = append(ans.Citations, Citation{
-				N: n, ArticleID: h.ArticleID, Title: h.Title, URL: h.URL,
-				Source: h.Source, Published: h.Published, Passage: h.Passages[c.passage].Text,
-			})
-		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "%s [%d]", c.text, n)
-	}
-	ans.Text = b.String()
-	ans.Grounded = true
-	return ans
 }
 
 // notCovered says, in the question's language, that the articles do not answer.

@@ -23,12 +23,18 @@ func (a *app) eval(ctx context.Context, args []string) error {
 	predictions := fs.String("predictions", "", "write the rankings as JSONL to this file")
 	asJSON := fs.Bool("json", false, "print JSON")
 	retriever := fs.String("retriever", "hybrid", "ranking to measure: hybrid, dense or lexical")
+	answers := fs.Bool("answers", false, "score answers (what users read), against the naive baseline, instead of rankings")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 || *corpus == "" || *questions == "" {
-		return usagef("usage: veille eval --corpus FILE --questions FILE [-k N] [--predictions FILE] [--json]")
+		return usagef("usage: veille eval --corpus FILE --questions FILE [-k N] [--answers] [--predictions FILE] [--json]")
+	}
+	switch *retriever {
+	case "hybrid", "dense", "lexical", "chromem":
+	default:
+		return usagef("--retriever %q: want hybrid, dense, lexical or chromem", *retriever)
 	}
 	if *k < 1 || *k > 50 {
 		return usagef("-k must be between 1 and 50, not %d", *k)
@@ -63,6 +69,9 @@ func (a *app) eval(ctx context.Context, args []string) error {
 		return err
 	}
 	a.log.Info("eval corpus indexed", "articles", res.Added, "chunks", res.Chunks, "elapsed_ms", time.Since(start).Milliseconds())
+	if *answers {
+		return a.evalAnswers(ctx, ix, qs, *predictions, *asJSON)
+	}
 	start = time.Now()
 	preds, err := eval.Run(ctx, qs, func(ctx context.Context, q eval.Question) ([]string, error) {
 		hits, err := ix.Search(ctx, q.Question, rag.SearchOptions{K: *k, Retriever: *retriever})

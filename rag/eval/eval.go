@@ -20,7 +20,17 @@ type Question struct {
 	Lang     string   `json:"lang"`
 	Gold     []string `json:"gold_doc_ids"`
 	Answers  []string `json:"answers"`
+	// Kind, Must and ExpectGrounded are set by answer-level sets
+	// (../shared/eval-news): the question's kind (who, why, not-covered…),
+	// the groups of facts a complete answer holds (each group by any of its
+	// strings), and whether the corpus answers it at all (absent: true).
+	Kind           string     `json:"kind,omitempty"`
+	Must           [][]string `json:"must,omitempty"`
+	ExpectGrounded *bool      `json:"expect_grounded,omitempty"`
 }
+
+// answerable reports whether the corpus is meant to answer q.
+func (q Question) answerable() bool { return q.ExpectGrounded == nil || *q.ExpectGrounded }
 
 // Prediction is one ranked list of article IDs for a question, best first.
 type Prediction struct {

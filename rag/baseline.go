@@ -1,0 +1,74 @@
+package rag
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/veille/veille/rag/analyze"
+	"github.com/veille/veille/rag/chunk"
+)
+
+// BaselineAnswer is the naive extractive answer the real one is measured
+// against: the top 3 articles by BM25, then the 2 sentences of their passages
+// sharing the most question terms, in score order, each cited. It exists for
+// `veille eval --answers` only.
+func (ix *Index) BaselineAnswer(ctx context.Context, question string) (Answer, error) {
+	q, err := CheckQuery(question)
+	if err != nil {
+		return Answer{}, err
+	}
+	hits, err := ix.Search(ctx, q, SearchOptions{K: 3, Retriever: "lexical"})
+	if err != nil {
+		return Answer{}, fmt.Errorf("baseline answer: %w", err)
+	}
+	terms := set(analyze.Terms(q, ""))
+	type cand struct {
+		hit, passage, score int
+		text                string
+	}
+	var cands []cand
+	for hi, h := range hits {
+		for pi, p := range h.Passages {
+			for _, sp := range chunk.Sentences(p.Text) {
+				s := strings.TrimSpace(p.Text[sp.Start:sp.End])
+				n := 0
+				for t := range set(analyze.Terms(s, p.Lang)) {
+					if terms[t] {
+						n++
+					}
+				}
+				if n > 0 {
+					cands = append(cands, cand{hi, pi, n, s})
+				}
+			}
+		}
+	}
+	ans := Answer{Question: q}
+	if len(cands) == 0 {
+		ans.Text = notCovered(analyze.DetectLang(q))
+		ans.Closest = hits
+		return ans, nil
+	}
+	slices.SortStableFunc(cands, func(a, b cand) int { return cmp.Compare(b.score, a.score) })
+	num := map[int]int{}
+	var parts []string
+	for _, c := range cands[:min(2, len(cands))] {
+		n, ok := num[c.hit]
+		if !ok {
+			n = len(num) + 1
+			num[c.hit] = n
+			h := hits[c.hit]
+			ans.Citations = append(ans.Citations, Citation{
+				N: n, ArticleID: h.ArticleID, Title: h.Title, URL: h.URL,
+				Source: h.Source, Published: h.Published, Passage: h.Passages[c.passage].Text,
+			})
+		}
+		parts = append(parts, fmt.Sprintf("%s [%d]", c.text, n))
+	}
+	ans.Text = strings.Join(parts, " ")
+	ans.Grounded = true
+	return ans, nil
+}

@@ -1,0 +1,234 @@
+// Package question reads a question (French or English) the way the
+// extractive answerer needs it: the kind of answer it expects (a person, a
+// date, a number, a reason, advice, a list…) and which of its words name the
+// thing asked for (the focus) rather than restate its context.
+//
+// It owns no index and no answer: rag/extract scores sentences with what it
+// returns.
+package question
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/veille/veille/rag/analyze"
+)
+
+// Type is the kind of answer a question expects.
+type Type int
+
+// The answer types. Describe is the default: a definition or description.
+const (
+	Describe   Type = iota
+	Who             // a person, group, company or state
+	When            // a date or a year
+	Where           // a place
+	HowMany         // a count or an amount, with its unit
+	Why             // a cause or a reason
+	Advice          // what to do
+	List            // several items
+	Identifier      // a CVE, an advisory or a version number
+)
+
+var typeNames = [...]string{"describe", "who", "when", "where", "how-many", "why", "advice", "list", "identifier"}
+
+func (t Type) String() string {
+	if int(t) < len(typeNames) {
+		return typeNames[t]
+	}
+	return "unknown"
+}
+
+// Multi reports whether a full answer of this type usually takes several
+// sentences: reasons, steps, items.
+func (t Type) Multi() bool { return t == Why || t == Advice || t == List }
+
+// Analysis is what a question asks for.
+type Analysis struct {
+	Text string
+	Lang string // "fr" or "en"
+	Type Type
+	// Terms are the question's analysed terms (rag/analyze), in order,
+	// without duplicates.
+	Terms []string
+	// Focus are the terms that name what is asked ("versions" in "quelles
+	// versions sont touchées"): a sentence holding them is not merely
+	// restating the question.
+	Focus []string
+	// Names are the words written with a capital (or all capitals) past the
+	// first word: the entities the question is about.
+	Names []string
+}
+
+// Analyze reads q.
+func Analyze(q string) Analysis {
+	lang := analyze.DetectLang(q)
+	if lang == "" {
+		lang = "fr"
+	}
+	a := Analysis{Text: q, Lang: lang}
+	seen := map[string]bool{}
+	for _, t := range analyze.Terms(q, lang) {
+		if !seen[t] {
+			seen[t] = true
+			a.Terms = append(a.Terms, t)
+		}
+	}
+	words := wordsOf(q)
+	a.Type, a.Focus = classify(words, strings.ToLower(q), lang)
+	a.Names = names(q)
+	return a
+}
+
+// wordsOf returns q's words, folded, apostrophes and hyphens as spaces.
+func wordsOf(q string) []string {
+	f := analyze.Fold(q)
+	return strings.FieldsFunc(f, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '$')
+	})
+}
+
+// classify finds the answer type from the question words, and the focus
+// noun that follows "quel", "which", "how many"…
+func classify(w []string, raw, lang string) (Type, []string) {
+	s := " " + strings.Join(w, " ") + " "
+	has := func(phrases ...string) bool {
+		for _, p := range phrases {
+			if strings.Contains(s, " "+p+" ") {
+				return true
+			}
+		}
+		return false
+	}
+	focus := focusNoun(w)
+	var focusTerms []string
+	if focus != "" {
+		focusTerms = analyze.Terms(focus, lang)
+	}
+	switch {
+	case has("cve", "cves", "identifiant", "identifier", "reference", "numero de cve", "advisory", "avis certfr", "certfr", "bulletin"):
+		if !has("combien", "how many") {
+			return Identifier, focusTerms
+		}
+	}
+	switch {
+	case has("pourquoi", "why", "pour quelle raison", "pour quelles raisons", "how come", "what caused", "quelle raison", "quelles raisons", "what reason", "what reasons", "a cause de quoi") ||
+		has("comment", "how") && has("a pu", "ont pu", "a t il pu", "ont ils pu", "able to", "manage", "managed", "get past", "get in", "got in", "got past", "reussi", "reussir"):
+		return Why, focusTerms
+	case has("que faire", "quoi faire", "fais quoi", "faire quoi", "je fais", "dois je", "doit on", "dois faire", "faut il", "que doit", "que doivent", "que dois", "what should", "should i", "should we", "what to do", "what do i do", "what can i do", "how do i protect", "how to protect", "how can i", "how can we", "how should", "se proteger", "me proteger", "nous proteger", "proteger", "protect", "eviter", "avoid", "conseil", "conseils", "recommandation", "recommandations", "recommend", "recommended", "advice", "sans se faire avoir", "reagir", "react"):
+		return Advice, focusTerms
+	case has("combien", "how many", "how much", "quel montant", "quelle somme", "quel nombre", "what amount", "what number", "quel cout", "quel prix", "what was the cost", "how long", "how large", "how big", "quelle duree", "quel delai"):
+		return HowMany, focusTerms
+	case has("quand", "when", "depuis quand", "jusqu a quand", "until when", "since when", "quelle date", "what date", "quel jour", "what day", "quelle annee", "what year", "which year", "which day"):
+		return When, focusTerms
+	case has("where", "ou est", "ou se", "ou sont", "ou etait", "ou ont", "ou a", "d ou", "dans quelle ville", "quelle ville", "quel pays", "quels pays", "which city", "what city", "which country", "which countries", "what country", "quelle region", "localisee", "situee", "basee", "base", "based", "located") || hasWord(raw, "où"):
+		return Where, focusTerms
+	}
+	switch {
+	case has("qui", "who", "whom", "whose", "par qui", "a qui"):
+		return Who, focusTerms
+	case isClass(focus, whoNouns):
+		return Who, focusTerms
+	case isClass(focus, whenNouns):
+		return When, focusTerms
+	case isClass(focus, whereNouns):
+		return Where, focusTerms
+	case isClass(focus, idNouns):
+		return Identifier, focusTerms
+	case plural(w, focus):
+		return List, focusTerms
+	}
+	return Describe, focusTerms
+}
+
+// focusNoun returns the word after an interrogative determiner: "quelle
+// technique", "which version", "how many pharmacies", "combien de salariés".
+func focusNoun(w []string) string {
+	for i, x := range w {
+		switch x {
+		case "quel", "quelle", "quels", "quelles", "which", "what", "lequel", "laquelle", "lesquels", "lesquelles":
+		case "combien", "many", "much":
+			if i+1 < len(w) && (w[i+1] == "de" || w[i+1] == "d") {
+				i++
+			}
+		default:
+			continue
+		}
+		for j := i + 1; j < len(w) && j <= i+3; j++ {
+			if !filler[w[j]] {
+				return w[j]
+			}
+		}
+	}
+	return ""
+}
+
+// filler words between an interrogative and its noun.
+var filler = map[string]bool{
+	"de": true, "d": true, "des": true, "les": true, "la": true, "le": true, "l": true, "un": true, "une": true,
+	"the": true, "a": true, "an": true, "kind": true, "type": true, "sort": true, "of": true, "sont": true,
+	"est": true, "is": true, "are": true, "was": true, "were": true, "did": true, "does": true, "do": true,
+	"customer": false, "genre": true,
+}
+
+func isClass(w string, class map[string]bool) bool { return w != "" && class[w] }
+
+var (
+	whoNouns = wordSet("groupe groupes gang gangs collectif entreprise entreprises societe societes editeur editeurs auteur auteurs " +
+		"pays etat etats acteur acteurs organisation organisations personne personnes president directeur dirigeant chercheur chercheurs " +
+		"group groups company companies firm vendor state states actor actors organization organisation person people researcher researchers " +
+		"hacker hackers pirate pirates operateur operator agence agency autorite authority")
+	whenNouns  = wordSet("date jour annee mois heure moment periode day year month time period deadline echeance")
+	whereNouns = wordSet("ville villes region regions lieu lieux endroit city cities place places region town commune communes departement")
+	idNouns    = wordSet("cve version versions numero reference identifiant correctif patch build")
+)
+
+// plural reports a "quels/quelles/which" question whose focus is plural.
+func plural(w []string, focus string) bool {
+	if focus == "" {
+		return false
+	}
+	for _, x := range w {
+		if x == "quels" || x == "quelles" || x == "lesquels" || x == "lesquelles" {
+			return true
+		}
+	}
+	return (strings.HasSuffix(focus, "s") && !strings.HasSuffix(focus, "ss")) || focus == "data" || focus == "donnees"
+}
+
+func wordSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
+
+// names returns the capitalised words of q past its first word, and words in
+// capitals anywhere (RSSI, CNIL), without trailing punctuation.
+func names(q string) []string {
+	var out []string
+	for i, w := range strings.Fields(q) {
+		w = strings.Trim(w, "?!.,;:«»\"()[]'’")
+		if w == "" {
+			continue
+		}
+		r := []rune(w)
+		upper := r[0] >= 'A' && r[0] <= 'Z' || strings.ContainsRune("ÉÈÀÂÎÔÛÇ", r[0])
+		allCaps := len(r) >= 2 && strings.ToUpper(w) == w && strings.ToLower(w) != w
+		if (upper && i > 0) || allCaps {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// hasWord reports whether w occurs in s as a whole word.
+func hasWord(s, w string) bool {
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if f == w {
+			return true
+		}
+	}
+	return false
+}
