@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/veille/veille/rag/analyze"
 	"github.com/veille/veille/rag/extract"
+	"github.com/veille/veille/rag/lexicon"
 	"github.com/veille/veille/rag/question"
 )
 
@@ -38,8 +40,9 @@ func (ix *Index) Ask(ctx context.Context, question string, opts SearchOptions) (
 }
 
 // ground retrieves passages for retrieval (the question, possibly with a
-// rewrite on further lines) and decides whether they are relevant enough to
-// answer q. When they are not, ans is the "not covered" answer.
+// rewrite or a translation on further lines) and decides whether they are
+// relevant enough to answer q. When they are not, ans is the "not covered"
+// answer.
 func (ix *Index) ground(ctx context.Context, q, retrieval string, opts SearchOptions) (ans Answer, hits []Hit, ok bool, err error) {
 	o := opts
 	o.K = max(answerArticles, opts.K)
@@ -47,15 +50,118 @@ func (ix *Index) ground(ctx context.Context, q, retrieval string, opts SearchOpt
 	if err != nil {
 		return Answer{}, nil, false, fmt.Errorf("answer: %w", err)
 	}
-	if len(hits) > 0 {
-		for _, alt := range strings.Split(retrieval, "\n") {
-			terms := uniq(analyze.Terms(alt, ""))
-			if ix.relevant(hits[0], terms, ix.idfs(terms)) {
-				return Answer{Question: q}, hits, true, nil
-			}
+	if len(hits) > 0 && ix.covers(q, retrieval, hits) {
+		return Answer{Question: q}, hits, true, nil
+	}
+	// A question in another language than the articles' is tried again
+	// with the lexicon's translation of its words.
+	if tr := translationLine(q); tr != "" && !strings.Contains(retrieval, "\n") {
+		more, err := ix.Search(ctx, retrieval+tr, o)
+		if err != nil {
+			return Answer{}, nil, false, fmt.Errorf("answer: %w", err)
+		}
+		if len(more) > 0 && ix.covers(q, retrieval+tr, more) {
+			return Answer{Question: q}, more, true, nil
 		}
 	}
 	return Answer{Question: q, Text: notCovered(analyze.DetectLang(q)), Closest: hits}, hits, false, nil
+}
+
+// covers reports whether one of the best articles holds enough of the
+// question: minCoverage of its terms' idf mass (a term or one of its
+// translations), and every name the question is about that some article
+// holds. A name no article holds ("Okta", "Cannes") means the question is
+// about something the index does not have.
+func (ix *Index) covers(q, retrieval string, hits []Hit) bool {
+	groups := queryGroups(q, retrieval)
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	for _, name := range question.Analyze(q).Names {
+		if absentName(ix, name) {
+			return false
+		}
+	}
+	weights := make([]float64, len(groups))
+	var total float64
+	for i, g := range groups {
+		weights[i] = ix.lex.IDF(g[0])
+		for _, t := range g[1:] {
+			if ix.lex.DF(g[0]) == 0 && ix.lex.DF(t) > 0 {
+				weights[i] = ix.lex.IDF(t)
+				break
+			}
+		}
+		total += weights[i]
+	}
+	if total == 0 {
+		return false
+	}
+	for _, h := range hits[:min(len(hits), answerArticles)] {
+		a := ix.man.Articles[h.ArticleID]
+		if a == nil {
+			continue
+		}
+		have := set(analyze.Terms(a.Title+"\n"+a.Text, a.Lang))
+		var got float64
+		for i, g := range groups {
+			for _, t := range g {
+				if have[t] {
+					got += weights[i]
+					break
+				}
+			}
+		}
+		if got/total >= minCoverage {
+			return true
+		}
+	}
+	return false
+}
+
+// absentName reports a name (a capitalised word of the question) that no
+// indexed article holds, in any of the lexicon's renderings. Names with
+// digits (versions, M365) and short ones are not judged.
+func absentName(ix *Index, name string) bool {
+	if len([]rune(name)) < 3 || strings.IndexFunc(name, unicode.IsDigit) >= 0 {
+		return false
+	}
+	// A lone word has no language to tell: try both, and its renderings.
+	forms := []string{name}
+	forms = append(forms, lexicon.Default().French(name)...)
+	forms = append(forms, lexicon.Default().English(name)...)
+	for _, f := range forms {
+		for _, lang := range []string{"fr", "en"} {
+			for _, t := range analyze.Terms(f, lang) {
+				if ix.lex.DF(t) > 0 {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// queryGroups returns the term groups of q (see termGroups) and one group
+// for each further term of the other lines of retrieval (a rewrite, a
+// translation).
+func queryGroups(q, retrieval string) [][]string {
+	groups := termGroups(q)
+	seen := map[string]bool{}
+	for _, g := range groups {
+		for _, t := range g {
+			seen[t] = true
+		}
+	}
+	lines := strings.Split(retrieval, "\n")
+	for _, line := range lines[1:] {
+		for _, t := range analyze.Terms(line, "") {
+			if !seen[t] {
+				seen[t] = true
+				groups = append(groups, []string{t})
+			}
+		}
+	}
+	return groups
 }
 
 // extractAnswer writes the extractive answer to q from hits: the sentences
@@ -64,24 +170,8 @@ func (ix *Index) extractAnswer(ctx context.Context, q, retrieval string, hits []
 	if len(hits) > answerArticles {
 		hits = hits[:answerArticles]
 	}
-	qa := question.Analyze(q)
-	query := extract.Query{Analysis: qa}
-	terms := uniq(analyze.Terms(retrieval, ""))
-	ix.mu.RLock()
-	docs := make([]extract.Doc, len(hits))
-	for i, h := range hits {
-		if a := ix.man.Articles[h.ArticleID]; a != nil {
-			docs[i] = extract.Doc{Title: a.Title, Text: a.Text, Lang: a.Lang}
-		}
-	}
-	for _, t := range terms {
-		// A term no article holds matches no sentence either.
-		if ix.lex.DF(t) > 0 {
-			query.Groups = append(query.Groups, []string{t})
-			query.Weights = append(query.Weights, ix.lex.IDF(t))
-		}
-	}
-	ix.mu.RUnlock()
+	query, docs := ix.extractInputs(q, retrieval, hits)
+	qa := query.Analysis
 	picks := extract.Select(query, docs)
 	ans := Answer{Question: q}
 	if len(picks) == 0 {
@@ -112,6 +202,44 @@ func (ix *Index) extractAnswer(ctx context.Context, q, retrieval string, hits []
 	return ans
 }
 
+// extractInputs prepares the question and the articles of hits for
+// rag/extract.
+func (ix *Index) extractInputs(q, retrieval string, hits []Hit) (extract.Query, []extract.Doc) {
+	query := extract.Query{Analysis: question.Analyze(q)}
+	groups := queryGroups(q, retrieval)
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	docs := make([]extract.Doc, len(hits))
+	for i, h := range hits {
+		if a := ix.man.Articles[h.ArticleID]; a != nil {
+			docs[i] = extract.Doc{Title: a.Title, Text: a.Text, Lang: a.Lang}
+			for _, p := range h.Passages {
+				docs[i].Passages = append(docs[i].Passages, [2]int{p.Start, p.End})
+			}
+		}
+	}
+	for _, g := range groups {
+		// A term no article holds matches no sentence either.
+		// A group weighs what its own term weighs; a translation only
+		// when the term itself is in no article.
+		var w float64
+		var kept []string
+		for i, t := range g {
+			if ix.lex.DF(t) > 0 {
+				kept = append(kept, t)
+				if i == 0 || w == 0 {
+					w = ix.lex.IDF(t)
+				}
+			}
+		}
+		if len(kept) > 0 {
+			query.Groups = append(query.Groups, kept)
+			query.Weights = append(query.Weights, w)
+		}
+	}
+	return query, docs
+}
+
 // citedPassage is the retrieved passage that holds a picked sentence, or
 // else the paragraph of the article around it.
 func citedPassage(h Hit, text string, p extract.Pick) string {
@@ -139,28 +267,6 @@ func (ix *Index) idfs(terms []string) map[string]float64 {
 		w[t] = ix.lex.IDF(t)
 	}
 	return w
-}
-
-// relevant reports whether a hit's best passages cover enough of the question.
-func (ix *Index) relevant(h Hit, terms []string, w map[string]float64) bool {
-	var total, best float64
-	for _, t := range terms {
-		total += w[t]
-	}
-	if total == 0 {
-		return false
-	}
-	for _, p := range h.Passages {
-		have := set(analyze.Terms(p.Title+"\n"+p.Text, p.Lang))
-		var got float64
-		for _, t := range terms {
-			if have[t] {
-				got += w[t]
-			}
-		}
-		best = max(best, got/total)
-	}
-	return best >= minCoverage
 }
 
 // notCovered says, in the question's language, that the articles do not answer.

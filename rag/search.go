@@ -100,7 +100,12 @@ func (ix *Index) retrieve(ctx context.Context, q string, opts SearchOptions, n, 
 	if err != nil {
 		return nil, fmt.Errorf("embed query: %w", err)
 	}
-	terms := analyze.Terms(text, "")
+	// Each line is analysed in its own language: a translation or a rewrite
+	// may follow the question.
+	var terms []string
+	for _, line := range strings.Split(text, "\n") {
+		terms = append(terms, analyze.Terms(line, "")...)
+	}
 
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()

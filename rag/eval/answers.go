@@ -79,6 +79,11 @@ type AnswerResult struct {
 	GroundedMatch bool   `json:"grounded_match"`
 }
 
+// Holds reports whether text holds the answer string s under this rule.
+func (m Match) Holds(text, s string) bool {
+	return contains(normalize(text, m), normalize(s, m), m)
+}
+
 // ScoreAnswer scores one answer to q.
 func ScoreAnswer(q Question, a Answered, m Match) AnswerResult {
 	text := normalize(citeRE.ReplaceAllString(a.Text, ""), m)

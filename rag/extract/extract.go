@@ -1,17 +1,18 @@
 // Package extract picks the sentences of retrieved articles that answer a
 // question: the extractive answer Veille gives without a language model.
 //
-// A sentence is scored for holding the question's terms (its context), for
-// holding an answer of the expected type outside the question's own words (a
-// date for "quand", a number for "combien", a reason for "pourquoi"…), and
-// for its neighbourhood (the sentences that follow a heading or a sentence
-// announcing steps, reasons or items). A sentence that only restates the
-// question scores low: it holds the question's words and nothing else.
+// Every sentence of the best articles is described by a few features — how
+// much of the question it holds, whether it holds an answer of the expected
+// type outside the question's own words (a date for "quand", a number for
+// "combien", a reason for "pourquoi"…), how much of the question the
+// sentences just before it hold, whether retrieval ranked its passage — and
+// scored by a linear model trained on questions with known answers
+// (model.json; see TestTrainSelector in package rag). A sentence that only
+// restates the question holds the question's words and nothing else, and
+// scores low.
 package extract
 
 import (
-	"cmp"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -25,6 +26,9 @@ type Doc struct {
 	Title string
 	Text  string
 	Lang  string
+	// Passages are the spans retrieval found best in this doc, best
+	// first: a sentence inside one is more likely on topic.
+	Passages [][2]int
 }
 
 // Query is a question ready to score sentences with.
@@ -37,40 +41,43 @@ type Query struct {
 	Weights []float64
 }
 
-// Pick is a chosen sentence.
-type Pick struct {
-	Doc        int // index in the docs given
+// Candidate is one sentence of a doc with its features.
+type Candidate struct {
+	Doc, Idx   int // doc index, sentence number in the doc
 	Start, End int // byte span in the doc's text
 	Text       string
-	Score      float64
+	Para       int  // paragraph number in its doc
+	Heading    bool // a title line: never quoted
+	// Cov is the idf share of the question's terms it holds, Evidence how
+	// surely it holds an answer of the expected type outside them.
+	Cov, Evidence float64
+	X             [NumFeatures]float64
 }
 
-// Limits of an answer, in characters. Reasons, advice and lists get more
-// room: their answer is spread over several sentences.
+// The features of a candidate, in X.
 const (
-	MaxSentence  = 320
-	budgetSingle = 330
-	budgetMulti  = 620
-	maxMulti     = 4
+	fCov        = iota // idf share of the question's terms in the sentence
+	fCtx               // the same for the two sentences before it (same paragraph or heading)
+	fEvidence          // an answer of the expected type outside the question's words
+	fNovelty           // share of its terms the question does not have
+	fFocus             // holds the question's focus noun
+	fPassage           // in a retrieved passage (1 for the best, 1/2, 1/3)
+	fDocCov            // idf share of the question's terms in the whole article
+	fRank              // article rank / 2
+	fNoCov             // holds no question term
+	fRestate           // most of the question's terms and no answer of its type
+	fEvidenceCov       // evidence × coverage
+	fLead              // first sentence of the article
+	fLength            // length, log-scaled
+	fNextCov           // coverage of the sentence after (an answer often precedes its context)
+	fPairs             // share of the question's adjacent term pairs found close together
+	fMass              // idf mass of the question's terms it holds, absolute (/20, at most 1)
+	NumFeatures
 )
 
-// sentence is a candidate with its features.
-type sentence struct {
-	doc, idx   int
-	start, end int
-	text       string
-	para       int  // paragraph number in its doc
-	heading    bool // a title line: no final punctuation, short
-	cov        float64
-	evidence   float64 // answer of the expected type outside the question's words
-	novelty    float64 // share of its terms the question does not have
-	focus      bool
-	score      float64
-}
-
-// Select returns the sentences that answer q from docs, in reading order
-// (doc, then position); none when no sentence holds a question term.
-func Select(q Query, docs []Doc) []Pick {
+// Candidates returns every sentence of docs with its features, in reading
+// order (doc, then position).
+func Candidates(q Query, docs []Doc) []Candidate {
 	var total float64
 	for _, w := range q.Weights {
 		total += w
@@ -88,141 +95,69 @@ func Select(q Query, docs []Doc) []Pick {
 	for _, f := range q.Focus {
 		focus[f] = true
 	}
-	var all []sentence
-	docCov := make([]float64, len(docs))
+	var all []Candidate
 	for di, d := range docs {
-		ss := split(di, d)
-		dterms := termSet(d.Title+"\n"+d.Text, d.Lang)
-		docCov[di] = coverage(q, dterms, total)
-		for i := range ss {
-			s := &ss[i]
-			terms := analyze.Tokens(s.text, d.Lang)
+		first := len(all)
+		docCov := coverage(q, termSet(d.Title+"\n"+d.Text, d.Lang), total)
+		for _, c := range split(di, d) {
+			toks := analyze.Tokens(c.Text, d.Lang)
 			have := map[string]bool{}
-			novel := 0
-			for _, t := range terms {
+			novel, hasFocus := 0, false
+			for _, t := range toks {
 				have[t.Term] = true
 				if !qset[t.Term] {
 					novel++
 				}
-				if focus[t.Term] {
-					s.focus = true
+				hasFocus = hasFocus || focus[t.Term]
+			}
+			c.Cov = coverage(q, have, total)
+			c.Evidence = evidence(q.Type, c.Text, toks, qset)
+			x := &c.X
+			x[fCov] = c.Cov
+			x[fEvidence] = c.Evidence
+			if len(toks) > 0 {
+				x[fNovelty] = float64(novel) / float64(len(toks))
+			}
+			x[fFocus] = b2f(hasFocus)
+			for pi, p := range d.Passages {
+				if p[0] <= c.Start && c.End <= p[1] {
+					x[fPassage] = 1 / float64(pi+1)
+					break
 				}
 			}
-			if len(terms) > 0 {
-				s.novelty = float64(novel) / float64(len(terms))
+			x[fDocCov] = docCov
+			x[fRank] = float64(di) / 2
+			x[fNoCov] = b2f(c.Cov == 0)
+			x[fRestate] = b2f(c.Cov > 0.6 && c.Evidence == 0 && x[fNovelty] < 0.5)
+			x[fEvidenceCov] = c.Evidence * c.Cov
+			x[fLead] = b2f(c.Idx == 0)
+			x[fLength] = min(1, float64(utf8.RuneCountInString(c.Text))/300)
+			x[fPairs] = pairs(q.Terms, toks)
+			x[fMass] = min(1, c.Cov*total/20)
+			all = append(all, c)
+		}
+		sents := all[first:]
+		for i := range sents {
+			for k, w := range []float64{1, 0.6} {
+				j := i - 1 - k
+				if j < 0 {
+					break
+				}
+				if sents[j].Para == sents[i].Para || sents[j].Heading {
+					sents[i].X[fCtx] = max(sents[i].X[fCtx], w*sents[j].Cov)
+				}
 			}
-			s.cov = coverage(q, have, total)
-			s.evidence = evidence(q.Type, s.text, terms, qset)
-		}
-		all = append(all, ss...)
-	}
-	for i := range all {
-		s := &all[i]
-		if s.heading {
-			continue
-		}
-		// Context from the sentences just before in the same paragraph, or
-		// the heading over it: the answer often follows the sentence that
-		// names the subject.
-		var ctx float64
-		for k, w := range []float64{0.6, 0.35} {
-			j := i - 1 - k
-			if j < 0 || all[j].doc != s.doc {
-				break
-			}
-			if all[j].para == s.para || all[j].heading {
-				ctx = max(ctx, w*all[j].cov)
+			if i+1 < len(sents) && sents[i+1].Para == sents[i].Para {
+				sents[i].X[fNextCov] = sents[i+1].Cov
 			}
 		}
-		s.score = score(q.Type, s, ctx, docCov[s.doc], s.doc)
 	}
-	best := -1
-	for i, s := range all {
-		if !s.heading && s.cov > 0 && (best < 0 || s.score > all[best].score) {
-			best = i
-		}
-	}
-	if best < 0 {
-		return nil
-	}
-	return choose(q.Type, all, best)
-}
-
-// score weighs a sentence's features. The weights were tuned on the shared
-// eval sets (see BENCHMARKS.md, "Answers").
-func score(t question.Type, s *sentence, ctx, docCov float64, rank int) float64 {
-	v := 1.0*s.cov + 0.5*ctx + 0.9*s.evidence + 0.15*s.novelty
-	if s.focus {
-		v += 0.15
-	}
-	// Restating: most of the question's words and no answer of its type.
-	if s.cov > 0.6 && s.evidence == 0 && s.novelty < 0.5 {
-		v -= 0.3
-	}
-	v += 0.8 * docCov
-	v -= 0.12 * float64(rank)
-	if s.cov == 0 {
-		v -= 0.4
-	}
-	return v
-}
-
-// choose returns the best sentence and, for answers spread over several
-// sentences, the ones around it that carry the same kind of answer.
-func choose(t question.Type, all []sentence, best int) []Pick {
-	b := all[best]
-	picked := []int{best}
-	used := utf8.RuneCountInString(clip(b.text))
-	budget, most := budgetSingle, 2
-	if t.Multi() {
-		budget, most = budgetMulti, maxMulti
-	}
-	// Candidates from the best sentence's article only: another article's
-	// sentence is another story more often than not.
-	var cands []int
-	for i, s := range all {
-		if i == best || s.doc != b.doc || s.heading {
-			continue
-		}
-		if t.Multi() {
-			near := abs(s.idx-b.idx) <= 6 && s.para >= b.para-1 && s.para <= b.para+2
-			if s.evidence > 0 && (near || s.score >= 0.8*b.score) {
-				cands = append(cands, i)
-			}
-		} else if s.evidence > 0 && s.score >= 0.85*b.score {
-			cands = append(cands, i)
-		}
-	}
-	slices.SortFunc(cands, func(x, y int) int {
-		if t.Multi() {
-			// Steps and items are read in order.
-			return cmp.Compare(abs(all[x].idx-b.idx), abs(all[y].idx-b.idx))
-		}
-		return cmp.Compare(all[y].score, all[x].score)
-	})
-	for _, i := range cands {
-		if len(picked) == most {
-			break
-		}
-		n := utf8.RuneCountInString(clip(all[i].text))
-		if used+n > budget {
-			continue
-		}
-		used += n
-		picked = append(picked, i)
-	}
-	slices.Sort(picked)
-	out := make([]Pick, 0, len(picked))
-	for _, i := range picked {
-		s := all[i]
-		out = append(out, Pick{Doc: s.doc, Start: s.start, End: s.end, Text: clip(s.text), Score: s.score})
-	}
-	return out
+	return all
 }
 
 // split returns the sentences of a doc with their paragraph numbers.
-func split(di int, d Doc) []sentence {
-	var out []sentence
+func split(di int, d Doc) []Candidate {
+	var out []Candidate
 	para, prevEnd := 0, 0
 	for i, sp := range chunk.Sentences(d.Text) {
 		gap := d.Text[prevEnd:sp.Start]
@@ -234,9 +169,9 @@ func split(di int, d Doc) []sentence {
 		if text == "" {
 			continue
 		}
-		out = append(out, sentence{
-			doc: di, idx: len(out), start: sp.Start, end: sp.End, text: text, para: para,
-			heading: isHeading(text),
+		out = append(out, Candidate{
+			Doc: di, Idx: len(out), Start: sp.Start, End: sp.End, Text: text, Para: para,
+			Heading: isHeading(text),
 		})
 	}
 	return out
@@ -249,7 +184,7 @@ func isHeading(s string) bool {
 		return false
 	}
 	last, _ := utf8.DecodeLastRuneInString(s)
-	if strings.ContainsRune(".!?…»\":;", last) {
+	if strings.ContainsRune(".!?…»\":;)", last) {
 		return false
 	}
 	return utf8.RuneCountInString(s) < 90
@@ -276,21 +211,36 @@ func termSet(text, lang string) map[string]bool {
 	return m
 }
 
-// clip shortens s to at most MaxSentence runes, at a word boundary.
-func clip(s string) string {
-	if utf8.RuneCountInString(s) <= MaxSentence {
-		return s
+func b2f(b bool) float64 {
+	if b {
+		return 1
 	}
-	cut := string([]rune(s)[:MaxSentence])
-	if i := strings.LastIndexByte(cut, ' '); i > MaxSentence/2 {
-		cut = cut[:i]
-	}
-	return strings.TrimRight(cut, " ,;:") + "…"
+	return 0
 }
 
-func abs(x int) int {
-	if x < 0 {
-		return -x
+// pairs returns the share of the question's adjacent term pairs that occur
+// within three terms of each other, in either order, in toks.
+func pairs(terms []string, toks []analyze.Token) float64 {
+	if len(terms) < 2 {
+		return 0
 	}
-	return x
+	pos := map[string][]int{}
+	for i, t := range toks {
+		pos[t.Term] = append(pos[t.Term], i)
+	}
+	found := 0
+	for i := 0; i+1 < len(terms); i++ {
+		near := false
+		for _, a := range pos[terms[i]] {
+			for _, b := range pos[terms[i+1]] {
+				if a != b && abs(a-b) <= 3 {
+					near = true
+				}
+			}
+		}
+		if near {
+			found++
+		}
+	}
+	return float64(found) / float64(len(terms)-1)
 }

@@ -1,0 +1,112 @@
+package rag
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/veille/veille/rag/article"
+	"github.com/veille/veille/rag/eval"
+	"github.com/veille/veille/rag/extract"
+)
+
+// TestTrainSelector fits the sentence model of rag/extract on the questions
+// of ../shared/eval and ../shared/eval-news with their gold answers, and
+// writes rag/extract/model.json. Reproduce with:
+//
+//	VEILLE_TRAIN=1 go test ./rag -run TestTrainSelector -count=1 -v
+//
+// The labels: a sentence of the retrieved articles is positive when it
+// holds an accepted answer string, or a string of a must-have group.
+func TestTrainSelector(t *testing.T) {
+	if os.Getenv("VEILLE_TRAIN") == "" {
+		t.Skip("set VEILLE_TRAIN=1 to train the sentence model on ../shared")
+	}
+	var cands [][]extract.Candidate
+	var labels [][]bool
+	for _, set := range []string{"eval", "eval-news"} {
+		dir := filepath.Join("..", "..", "shared", set)
+		c, l := trainingSet(t, filepath.Join(dir, "corpus.jsonl"), filepath.Join(dir, "questions.jsonl"))
+		cands = append(cands, c...)
+		labels = append(labels, l...)
+	}
+	old := extract.Default()
+	m := extract.Train(cands, labels, 3000, 0.5, 1e-4)
+	m.Second = old.Second
+	m.Trained = "VEILLE_TRAIN=1 go test ./rag -run TestTrainSelector: softmax over the sentences of the top 3 articles, ../shared/eval + ../shared/eval-news"
+	t.Logf("loss: shipped %.4f, trained %.4f over %d questions", extract.Loss(old, cands, labels), extract.Loss(&m, cands, labels), len(cands))
+	t.Logf("weights %v", m.Weights)
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("extract", "model.json"), append(b, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// trainingSet indexes a corpus and returns, per answerable question, the
+// candidates Ask would choose from and which of them hold an answer.
+func trainingSet(t *testing.T, corpus, questions string) ([][]extract.Candidate, [][]bool) {
+	t.Helper()
+	if _, err := os.Stat(corpus); err != nil {
+		t.Skipf("no training set: %v", err)
+	}
+	arts, _, err := article.LoadPaths(t.Context(), []string{corpus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(questions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	qs, err := eval.ReadQuestions(f, questions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := New(Options{Embedder: newFake(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Add(t.Context(), arts, nil); err != nil {
+		t.Fatal(err)
+	}
+	eng := NewEngine(ix, nil, nil)
+	m := eval.MatchFor(qs)
+	var cands [][]extract.Candidate
+	var labels [][]bool
+	for _, q := range qs {
+		if len(q.Answers) == 0 {
+			continue
+		}
+		opts := SearchOptions{}
+		retrieval := eng.retrieval(t.Context(), q.Question, &opts)
+		_, hits, ok, err := ix.ground(t.Context(), q.Question, retrieval, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			continue
+		}
+		hits = hits[:min(len(hits), answerArticles)]
+		query, docs := ix.extractInputs(q.Question, retrieval, hits)
+		cs := extract.Candidates(query, docs)
+		strs := q.Answers
+		for _, g := range q.Must {
+			strs = append(strs, g...)
+		}
+		l := make([]bool, len(cs))
+		for i, c := range cs {
+			for _, s := range strs {
+				if m.Holds(c.Text, s) {
+					l[i] = true
+				}
+			}
+		}
+		cands = append(cands, cs)
+		labels = append(labels, l)
+	}
+	return cands, labels
+}
