@@ -33,10 +33,11 @@ func (ix *Index) Ask(ctx context.Context, question string, opts SearchOptions) (
 		return Answer{}, err
 	}
 	ans, hits, ok, err := ix.ground(ctx, q, q, opts)
-	if err != nil || !ok {
-		return ans, err
+	if err == nil && ok {
+		ans = ix.extractAnswer(ctx, q, q, hits)
 	}
-	return ix.extractAnswer(ctx, q, q, hits), nil
+	ans.Filter = opts.Filter()
+	return ans, err
 }
 
 // ground retrieves passages for retrieval (the question, possibly with a
@@ -199,7 +200,49 @@ func (ix *Index) extractAnswer(ctx context.Context, q, retrieval string, hits []
 	}
 	ans.Text = b.String()
 	ans.Grounded = true
+	ans.Note = quotingNote(qa.Lang, hits, num)
 	return ans
+}
+
+// quotingNote tells the asker, in the question's language, that the answer
+// quotes articles written in another language; "" when it does not.
+func quotingNote(lang string, hits []Hit, cited map[int]int) string {
+	other := ""
+	for i := range cited {
+		for _, p := range hits[i].Passages {
+			if p.Lang != "" && p.Lang != lang {
+				other = p.Lang
+			}
+		}
+	}
+	if other == "" {
+		return ""
+	}
+	names := map[string]map[string]string{
+		"en": {"fr": "French", "en": "English"},
+		"fr": {"fr": "en français", "en": "en anglais"},
+	}
+	if lang == "en" {
+		if n := names["en"][other]; n != "" {
+			return "This answer quotes " + n + " sources."
+		}
+		return "This answer quotes sources in another language."
+	}
+	if n := names["fr"][other]; n != "" {
+		return "Cette réponse cite des sources " + n + "."
+	}
+	return "Cette réponse cite des sources dans une autre langue."
+}
+
+// joinNotes joins non-empty notes with a space.
+func joinNotes(notes ...string) string {
+	var out []string
+	for _, n := range notes {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // extractInputs prepares the question and the articles of hits for

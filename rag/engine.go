@@ -94,6 +94,14 @@ func (e *Engine) AskStream(ctx context.Context, question string, opts SearchOpti
 		return Answer{}, err
 	}
 	retrieval := e.retrieval(ctx, q, &opts)
+	ans, err := e.answer(ctx, q, retrieval, opts, onDelta)
+	ans.Filter = opts.Filter()
+	return ans, err
+}
+
+// answer grounds q and writes the answer: with the model when there is one,
+// extractively otherwise or when the model fails.
+func (e *Engine) answer(ctx context.Context, q, retrieval string, opts SearchOptions, onDelta func(string)) (Answer, error) {
 	ans, hits, ok, err := e.ix.ground(ctx, q, retrieval, opts)
 	if err != nil || !ok {
 		return ans, err
@@ -109,7 +117,7 @@ func (e *Engine) AskStream(ctx context.Context, question string, opts SearchOpti
 	// unsourced claim.
 	e.log.Warn("generated answer unusable, answering extractively", "err", err)
 	ext := e.ix.extractAnswer(ctx, q, retrieval, hits)
-	ext.Note = fallbackNote(analyze.DetectLang(q))
+	ext.Note = joinNotes(fallbackNote(analyze.DetectLang(q)), ext.Note)
 	return ext, nil
 }
 
@@ -169,6 +177,12 @@ func (e *Engine) retrieval(ctx context.Context, q string, opts *SearchOptions) s
 	if opts.Since.IsZero() && opts.Until.IsZero() {
 		if r, rest, ok := when.Parse(q, e.now(), e.loc); ok {
 			opts.Since, opts.Until, opts.inferred = r.Since, r.Until, true
+			// News reports follow events: an attack "en mars 2024" may be
+			// reported in April. A past month or year lets a month more
+			// of articles in.
+			if !r.Until.IsZero() && r.Until.Sub(r.Since) >= 28*24*time.Hour && !r.Until.After(e.now()) {
+				opts.Until = r.Until.AddDate(0, 0, reportLag)
+			}
 			e.log.Debug("time filter from the question", "since", r.Since, "until", r.Until)
 			// "Quoi de neuf hier ?" leaves nothing to search with but
 			// the question itself.
@@ -181,6 +195,10 @@ func (e *Engine) retrieval(ctx context.Context, q string, opts *SearchOptions) s
 	// replaced.
 	return text + strings.TrimPrefix(e.rewrite(ctx, q, opts), q)
 }
+
+// reportLag is how long after a past month or year named in a question its
+// events are still looked for in the news.
+const reportLag = 31
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 

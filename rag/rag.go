@@ -54,9 +54,58 @@ type SearchOptions struct {
 	Context string
 
 	// inferred marks a date filter read from the question ("en 2020"), not
-	// asked for: it lets undated articles through, since nothing says they
-	// fall outside the period.
+	// asked for. Undated articles never pass it: nothing says they fall in
+	// the period.
 	inferred bool
+}
+
+// Filter returns the date filter opts apply, nil when none.
+func (o SearchOptions) Filter() *DateFilter {
+	if o.Since.IsZero() && o.Until.IsZero() {
+		return nil
+	}
+	return &DateFilter{Since: o.Since, Until: o.Until, FromQuestion: o.inferred}
+}
+
+// DateFilter is a date range an answer or a search was restricted to.
+type DateFilter struct {
+	Since time.Time // zero: no lower bound
+	Until time.Time // exclusive; zero: no upper bound
+	// FromQuestion is true when the range was read from the question
+	// ("en mars 2024") rather than asked for with a flag or option.
+	FromQuestion bool
+}
+
+// Describe says, in one short line in lang ("fr" or "en"), which articles
+// the filter kept.
+func (f *DateFilter) Describe(lang string) string {
+	day := func(t time.Time) string { return t.Format("2006-01-02") }
+	last := f.Until.Add(-time.Nanosecond)
+	var span string
+	switch {
+	case lang == "en" && !f.Since.IsZero() && !f.Until.IsZero():
+		span = "published from " + day(f.Since) + " to " + day(last)
+	case lang == "en" && !f.Since.IsZero():
+		span = "published since " + day(f.Since)
+	case lang == "en":
+		span = "published up to " + day(last)
+	case !f.Since.IsZero() && !f.Until.IsZero():
+		span = "publiés du " + day(f.Since) + " au " + day(last)
+	case !f.Since.IsZero():
+		span = "publiés depuis le " + day(f.Since)
+	default:
+		span = "publiés jusqu’au " + day(last)
+	}
+	if lang == "en" {
+		if f.FromQuestion {
+			return "Only articles " + span + " (read from the question)."
+		}
+		return "Only articles " + span + "."
+	}
+	if f.FromQuestion {
+		return "Seuls les articles " + span + " sont retenus (d’après la question)."
+	}
+	return "Seuls les articles " + span + " sont retenus."
 }
 
 // Citation is one numbered source of an answer, always a retrieved passage.
@@ -83,8 +132,12 @@ type Answer struct {
 	// checked), false for an extractive answer.
 	Generated bool
 	// Note tells the reader something about how the answer was made, e.g.
-	// that the model was down and the answer is extractive; often empty.
+	// that the model was down and the answer is extractive, or that it
+	// quotes sources in another language; often empty.
 	Note string
+	// Filter is the date filter the articles were restricted to; nil when
+	// none. Filter.Describe says it to the reader.
+	Filter *DateFilter
 }
 
 // ArticleInfo describes one indexed article without its text.

@@ -17,8 +17,10 @@ import (
 const maxRenderings = 2
 
 // termGroups returns, for each content word of q, the analysed terms that
-// count as it: its own, and those of its translations into the other
-// language. Phrases the lexicon knows ("phone number") form one group.
+// count as it: its own, those of its translations into the other language,
+// and those of the words its translations translate back to (synonyms in its
+// own language, through the other). Phrases the lexicon knows ("phone
+// number") form one group.
 func termGroups(q string) [][]string {
 	lang := analyze.DetectLang(q)
 	if lang == "" {
@@ -41,6 +43,9 @@ func termGroups(q string) [][]string {
 			g := groups[m.Start]
 			for _, fr := range m.French {
 				g = append(g, analyze.Terms(fr, other)...)
+				for _, en := range lex.English(fr) {
+					g = append(g, analyze.Terms(en, "en")...)
+				}
 			}
 			groups[m.Start] = g
 			for j := m.Start + 1; j < m.End; j++ {
@@ -51,6 +56,11 @@ func termGroups(q string) [][]string {
 		for i, w := range words {
 			for _, en := range lex.English(w) {
 				groups[i] = append(groups[i], analyze.Terms(en, other)...)
+				// Back to French: the synonyms an English word pivots to
+				// ("publier" → publish → "mettre en ligne").
+				for _, fr := range lex.French(en) {
+					groups[i] = append(groups[i], analyze.Terms(fr, "fr")...)
+				}
 			}
 		}
 	}

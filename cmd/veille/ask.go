@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/veille/veille/rag"
+	"github.com/veille/veille/rag/analyze"
 )
 
 // queryFlags are the flags ask and search share.
@@ -151,6 +152,14 @@ type askOut struct {
 	Closest   []resultOut   `json:"closest,omitempty"`
 	Generated bool          `json:"generated"`
 	Note      string        `json:"note,omitempty"`
+	Filter    *filterOut    `json:"filter,omitempty"`
+}
+
+// filterOut is the date filter an answer was made under.
+type filterOut struct {
+	Since        *string `json:"since"`
+	Until        *string `json:"until"`
+	FromQuestion bool    `json:"from_question"`
 }
 
 type resultOut struct {
@@ -181,6 +190,9 @@ func askJSON(ans rag.Answer) askOut {
 	}
 	for _, h := range ans.Closest {
 		out.Closest = append(out.Closest, hitOut(h))
+	}
+	if f := ans.Filter; f != nil {
+		out.Filter = &filterOut{Since: dayOut(f.Since), Until: dayOut(f.Until), FromQuestion: f.FromQuestion}
 	}
 	return out
 }
@@ -214,6 +226,16 @@ func dateOut(t time.Time) *string {
 	return &s
 }
 
+// dayOut renders a filter bound, a midnight in the readers' zone, as
+// YYYY-MM-DD; an open bound as null.
+func dayOut(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.Format("2006-01-02")
+	return &s
+}
+
 func formatDate(t time.Time) string {
 	u := t.UTC()
 	if u.Hour() == 0 && u.Minute() == 0 && u.Second() == 0 {
@@ -231,6 +253,9 @@ func writeJSON(w io.Writer, v any) error {
 
 func writeAnswer(w io.Writer, ans rag.Answer) {
 	fmt.Fprintln(w, ans.Text)
+	if ans.Filter != nil {
+		fmt.Fprintf(w, "\n%s\n", ans.Filter.Describe(analyze.DetectLang(ans.Question)))
+	}
 	if ans.Note != "" {
 		fmt.Fprintf(w, "\n(%s)\n", ans.Note)
 	}

@@ -56,22 +56,22 @@ type Candidate struct {
 
 // The features of a candidate, in X.
 const (
-	fCov        = iota // idf share of the question's terms in the sentence
-	fCtx               // the same for the two sentences before it (same paragraph or heading)
-	fEvidence          // an answer of the expected type outside the question's words
-	fNovelty           // share of its terms the question does not have
-	fFocus             // holds the question's focus noun
-	fPassage           // in a retrieved passage (1 for the best, 1/2, 1/3)
-	fDocCov            // idf share of the question's terms in the whole article
-	fRank              // article rank / 2
-	fNoCov             // holds no question term
-	fRestate           // most of the question's terms and no answer of its type
-	fEvidenceCov       // evidence × coverage
-	fLead              // first sentence of the article
-	fLength            // length, log-scaled
-	fNextCov           // coverage of the sentence after (an answer often precedes its context)
-	fPairs             // share of the question's adjacent term pairs found close together
-	fMass              // idf mass of the question's terms it holds, absolute (/20, at most 1)
+	fCov         = iota // idf share of the question's terms in the sentence
+	fCtx                // the same for the two sentences before it (same paragraph or heading)
+	fEvidence           // an answer of the expected type outside the question's words
+	fNovelty            // share of its terms the question does not have
+	fFocus              // holds the question's focus noun
+	fPassage            // in a retrieved passage (1 for the best, 1/2, 1/3)
+	fDocCov             // idf share of the question's terms in the whole article
+	fRank               // article rank / 2
+	fNoCov              // holds no question term
+	fRestate            // most of the question's terms and no answer of its type
+	fEvidenceCov        // evidence × coverage
+	fLead               // first sentence of the article
+	fLength             // length, log-scaled
+	fNextCov            // coverage of the sentence after (an answer often precedes its context)
+	fPairs              // share of the question's adjacent term pairs found close together
+	fMass               // idf mass of the question's terms it holds, absolute (/20, at most 1)
 	NumFeatures
 )
 
@@ -130,7 +130,7 @@ func Candidates(q Query, docs []Doc) []Candidate {
 			x[fNoCov] = b2f(c.Cov == 0)
 			x[fRestate] = b2f(c.Cov > 0.6 && c.Evidence == 0 && x[fNovelty] < 0.5)
 			x[fEvidenceCov] = c.Evidence * c.Cov
-			x[fLead] = b2f(c.Idx == 0)
+			x[fLead] = b2f(c.Idx == 0 || c.Idx == 1 && c.Para == 0)
 			x[fLength] = min(1, float64(utf8.RuneCountInString(c.Text))/300)
 			x[fPairs] = pairs(q.Terms, toks)
 			x[fMass] = min(1, c.Cov*total/20)

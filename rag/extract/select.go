@@ -1,8 +1,6 @@
 package extract
 
 import (
-	"os"
-	"strconv"
 	"cmp"
 	"math"
 	"slices"
@@ -24,9 +22,9 @@ type Pick struct {
 // room: their answer is spread over several sentences.
 const (
 	MaxSentence  = 320
-	budgetSingle = 340
-	budgetMulti  = 620
-	maxMulti     = 4
+	budgetSingle = 420
+	budgetMulti  = 720
+	maxMulti     = 6
 )
 
 // Select returns the sentences that answer q from docs, in reading order
@@ -49,58 +47,56 @@ func (m *Model) Select(q Query, docs []Doc) []Pick {
 	if best < 0 {
 		return nil
 	}
-	sec := m.Second
-	if e := os.Getenv("XS"); e != "" {
-		sec, _ = strconv.ParseFloat(e, 64)
-	}
-	return choose(q.Type, all, scores, best, sec)
+	return choose(q.Type, all, scores, best, m.Second)
 }
 
-// choose returns the best sentence and, for answers spread over several
-// sentences, the ones around it that carry the same kind of answer.
+// choose returns the best sentence and the others that complete it: for a
+// one-fact answer, a second sentence about as likely; for reasons, advice and
+// lists, the list the best sentence opens or belongs to, then the likeliest
+// sentences of its article that carry the same kind of answer.
 func choose(t question.Type, all []Candidate, scores []float64, best int, second float64) []Pick {
 	b := all[best]
 	picked := []int{best}
 	used := utf8.RuneCountInString(clip(b.Text))
-	budget, most := budgetSingle, 2
+	budget, most := budgetSingle, 3
 	if t.Multi() {
 		budget, most = budgetMulti, maxMulti
 	}
-	// Candidates from the best sentence's article only: another article's
-	// sentence is another story more often than not.
-	var cands []int
-	for i, s := range all {
-		if i == best || s.Heading || s.Doc != b.Doc && (t.Multi() || os.Getenv("XO") == "") {
-			continue
-		}
-		// Odds relative to the best sentence.
-		rel := math.Exp(scores[i] - scores[best])
-		if t.Multi() {
-			near := abs(s.Idx-b.Idx) <= 6 && s.Para >= b.Para-1 && s.Para <= b.Para+2
-			if s.Evidence > 0 && (near || rel >= second) {
-				cands = append(cands, i)
-			}
-		} else if rel >= second {
-			cands = append(cands, i)
-		}
-	}
-	slices.SortFunc(cands, func(x, y int) int {
-		if t.Multi() {
-			// Steps and items are read in order.
-			return cmp.Compare(abs(all[x].Idx-b.Idx), abs(all[y].Idx-b.Idx))
-		}
-		return cmp.Compare(scores[y], scores[x])
-	})
-	for _, i := range cands {
-		if len(picked) == most {
-			break
+	add := func(i int) bool {
+		if len(picked) == most || slices.Contains(picked, i) {
+			return false
 		}
 		n := utf8.RuneCountInString(clip(all[i].Text))
 		if used+n > budget {
-			continue
+			return false
 		}
 		used += n
 		picked = append(picked, i)
+		return true
+	}
+	if t.Multi() && (isBullet(b.Text) || strings.HasSuffix(b.Text, ":")) {
+		// The items of the list, in order, from the one after the best.
+		for i := best + 1; i < len(all) && all[i].Doc == b.Doc && isBullet(all[i].Text); i++ {
+			if !add(i) {
+				break
+			}
+		}
+	}
+	// Other sentences of the best sentence's article only: another
+	// article's sentence is another story more often than not.
+	var cands []int
+	for i, s := range all {
+		if i == best || s.Heading || s.Doc != b.Doc {
+			continue
+		}
+		rel := math.Exp(scores[i] - scores[best]) // odds against the best
+		if rel >= second || t.Multi() && s.Evidence > 0 && rel >= second/4 {
+			cands = append(cands, i)
+		}
+	}
+	slices.SortFunc(cands, func(x, y int) int { return cmp.Compare(scores[y], scores[x]) })
+	for _, i := range cands {
+		add(i)
 	}
 	slices.Sort(picked)
 	out := make([]Pick, 0, len(picked))
@@ -109,6 +105,10 @@ func choose(t question.Type, all []Candidate, scores []float64, best int, second
 		out = append(out, Pick{Doc: s.Doc, Start: s.Start, End: s.End, Text: clip(s.Text), Score: scores[i]})
 	}
 	return out
+}
+
+func isBullet(s string) bool {
+	return strings.HasPrefix(s, "- ") || strings.HasPrefix(s, "• ") || strings.HasPrefix(s, "* ") || strings.HasPrefix(s, "– ")
 }
 
 // clip shortens s to at most MaxSentence runes, at a word boundary.
