@@ -82,20 +82,20 @@ func (ix *Index) covers(q, retrieval string, hits []Hit) bool {
 			return false
 		}
 	}
+	lang := analyze.DetectLang(q)
 	weights := make([]float64, len(groups))
-	var total float64
+	known := make([]bool, len(groups)) // some article holds the group
 	for i, g := range groups {
 		weights[i] = ix.lex.IDF(g[0])
-		for _, t := range g[1:] {
-			if ix.lex.DF(g[0]) == 0 && ix.lex.DF(t) > 0 {
-				weights[i] = ix.lex.IDF(t)
+		for j, t := range g {
+			if ix.lex.DF(t) > 0 {
+				if !known[i] && j > 0 {
+					weights[i] = ix.lex.IDF(t)
+				}
+				known[i] = true
 				break
 			}
 		}
-		total += weights[i]
-	}
-	if total == 0 {
-		return false
 	}
 	for _, h := range hits[:min(len(hits), answerArticles)] {
 		a := ix.man.Articles[h.ArticleID]
@@ -103,8 +103,15 @@ func (ix *Index) covers(q, retrieval string, hits []Hit) bool {
 			continue
 		}
 		have := set(analyze.Terms(a.Title+"\n"+a.Text, a.Lang))
-		var got float64
+		var got, total float64
 		for i, g := range groups {
+			// Over an article in another language, a word no article
+			// holds is one the lexicon could not translate: no evidence
+			// either way.
+			if !known[i] && lang != "" && a.Lang != "" && lang != a.Lang {
+				continue
+			}
+			total += weights[i]
 			for _, t := range g {
 				if have[t] {
 					got += weights[i]
@@ -112,7 +119,7 @@ func (ix *Index) covers(q, retrieval string, hits []Hit) bool {
 				}
 			}
 		}
-		if got/total >= minCoverage {
+		if total > 0 && got/total >= minCoverage {
 			return true
 		}
 	}

@@ -18,14 +18,29 @@ type Pick struct {
 	Score      float64
 }
 
-// Limits of an answer, in characters. Reasons, advice and lists get more
-// room: their answer is spread over several sentences.
+// Limits of an answer, in characters and sentences. Reasons, advice and
+// lists get more room: their answer is spread over several sentences, and a
+// bulleted list is quoted item by item.
 const (
 	MaxSentence  = 320
 	budgetSingle = 420
-	budgetMulti  = 720
-	maxMulti     = 6
+	maxSingle    = 3
+	budgetList   = 720
+	maxList      = 7
 )
+
+// limits returns the length and sentence budgets of an answer of type t.
+func limits(t question.Type) (chars, sentences int) {
+	switch t {
+	case question.Advice:
+		return 640, 5
+	case question.Why:
+		return 560, 4
+	case question.List:
+		return 560, 4
+	}
+	return budgetSingle, maxSingle
+}
 
 // Select returns the sentences that answer q from docs, in reading order
 // (doc, then position); none when no sentence holds a question term.
@@ -58,10 +73,7 @@ func choose(t question.Type, all []Candidate, scores []float64, best int, second
 	b := all[best]
 	picked := []int{best}
 	used := utf8.RuneCountInString(clip(b.Text))
-	budget, most := budgetSingle, 3
-	if t.Multi() {
-		budget, most = budgetMulti, maxMulti
-	}
+	budget, most := limits(t)
 	add := func(i int) bool {
 		if len(picked) == most || slices.Contains(picked, i) {
 			return false
@@ -76,6 +88,7 @@ func choose(t question.Type, all []Candidate, scores []float64, best int, second
 	}
 	if t.Multi() && (isBullet(b.Text) || strings.HasSuffix(b.Text, ":")) {
 		// The items of the list, in order, from the one after the best.
+		budget, most = budgetList, maxList
 		for i := best + 1; i < len(all) && all[i].Doc == b.Doc && isBullet(all[i].Text); i++ {
 			if !add(i) {
 				break
