@@ -178,7 +178,9 @@ func TestEngineTimeFilterFromQuestion(t *testing.T) {
 		{"answered in the year of the article", "Qu'est-ce que Lapsus$ a piraté en 2022 ?", SearchOptions{}, []string{"lapsus"}, true},
 		{"not answered in another year", "Qu'est-ce que Lapsus$ a piraté en 2019 ?", SearchOptions{}, nil, false},
 		{"before the article", "Qu'est-ce que Lapsus$ a piraté avant 2021 ?", SearchOptions{}, []string{"nso"}, false},
-		{"range around the article", "Who hacked Microsoft between 2021 and 2023?", SearchOptions{}, []string{"lapsus", "log4j"}, false},
+		// Answered from the French article through the lexicon
+		// (hacked → piraté).
+		{"range around the article", "Who hacked Microsoft between 2021 and 2023?", SearchOptions{}, []string{"lapsus"}, true},
 		{"no expression", "Qu'est-ce que Lapsus$ a piraté ?", SearchOptions{}, []string{"lapsus"}, true},
 		{"an explicit since wins over the question", "Qu'est-ce que Lapsus$ a piraté en 2019 ?",
 			SearchOptions{Since: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{"lapsus"}, true},

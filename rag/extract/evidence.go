@@ -40,7 +40,7 @@ func evidence(t question.Type, text string, toks []analyze.Token, qset map[strin
 	case question.Advice:
 		return best(match(bulletVerbRE, masked, 1), markers(low, adviceStrong, 1), match(imperativeRE, masked, 0.8), markers(low, adviceWeak, 0.5))
 	case question.List:
-		return best(match(bulletRE, masked, 1), match(colonListRE, masked, 1), match(commasRE, masked, 0.6), markers(low, listWords, 0.5))
+		return best(match(bulletRE, masked, 1), match(colonListRE, masked, 1), match(enumRE, masked, 0.9), match(commasRE, masked, 0.3), markers(low, listWords, 0.5))
 	}
 	return best(markers(low, definition, 0.6), match(colonRE, masked, 0.3))
 }
@@ -95,6 +95,7 @@ var (
 	imperativeRE = regexp.MustCompile(`^\s*(Ne\s+)?\p{Lu}\p{Ll}+ez\b|^\s*(Do not|Don't|Never|Use|Enable|Check|Change|Reset|Update|Install|Avoid|Report|Contact|Call|Block|Verify|Revoke|Review|Keep|Make sure)\b`)
 	colonListRE  = regexp.MustCompile(`:\s*[^,]+,[^,]+`)
 	commasRE     = regexp.MustCompile(`,[^,]+,[^,]+`)
+	enumRE       = regexp.MustCompile(`\S[^,]*,[^,]+\s(et|and|ou|or)\s+\S`)
 	colonRE      = regexp.MustCompile(`\S\s?:\s+\S`)
 )
 

@@ -59,27 +59,32 @@ func ParseModel(b []byte) (*Model, error) {
 
 // Train fits a model to questions whose candidates are labelled: for each
 // question, the sentences holding its answer. It minimises the softmax loss
-// -log Σ_pos p(s) with L2 regularisation l2, by gradient descent over
-// epochs; questions without a positive are skipped.
-func Train(questions [][]Candidate, labels [][]bool, epochs int, rate, l2 float64) Model {
+// -log Σ_pos p(s), each question weighted by weight (nil: 1 each), with L2
+// regularisation l2, by gradient descent over epochs; questions without a
+// positive are skipped.
+func Train(questions [][]Candidate, labels [][]bool, weight []float64, epochs int, rate, l2 float64) Model {
 	var m Model
 	m.Weights[fCov], m.Weights[fEvidence] = 1, 1
 	for range epochs {
 		var grad [NumFeatures]float64
-		n := 0
+		var n float64
 		for qi, cands := range questions {
 			p, pos := softmax(&m, cands, labels[qi])
 			if pos == 0 {
 				continue
 			}
-			n++
+			w := 1.0
+			if weight != nil {
+				w = weight[qi]
+			}
+			n += w
 			for i := range cands {
 				q := 0.0
 				if labels[qi][i] {
 					q = p[i] / pos
 				}
 				for f, x := range cands[i].X {
-					grad[f] += (p[i] - q) * x
+					grad[f] += w * (p[i] - q) * x
 				}
 			}
 		}
@@ -87,7 +92,7 @@ func Train(questions [][]Candidate, labels [][]bool, epochs int, rate, l2 float6
 			break
 		}
 		for f := range grad {
-			m.Weights[f] -= rate * (grad[f]/float64(n) + l2*m.Weights[f])
+			m.Weights[f] -= rate * (grad[f]/n + l2*m.Weights[f])
 		}
 	}
 	return m

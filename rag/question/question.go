@@ -100,7 +100,7 @@ func classify(w []string, raw, lang string) (Type, []string) {
 		}
 		return false
 	}
-	focus := focusNoun(w)
+	focus := focusNoun(w, lang)
 	var focusTerms []string
 	if focus != "" {
 		focusTerms = analyze.Terms(focus, lang)
@@ -133,17 +133,20 @@ func classify(w []string, raw, lang string) (Type, []string) {
 		return When, focusTerms
 	case isClass(focus, whereNouns):
 		return Where, focusTerms
-	case isClass(focus, idNouns):
-		return Identifier, focusTerms
 	case plural(w, focus):
 		return List, focusTerms
+	case isClass(focus, idNouns):
+		return Identifier, focusTerms
 	}
 	return Describe, focusTerms
 }
 
-// focusNoun returns the word after an interrogative determiner: "quelle
-// technique", "which version", "how many pharmacies", "combien de salariés".
-func focusNoun(w []string) string {
+// focusNoun returns the noun an interrogative determiner bears on: "quelle
+// technique", "combien de salariés", "which version", "how many pharmacies".
+// French puts adjectives after the noun, so it is the first word; English
+// puts them before, so it is the last word before the verb ("which US
+// hosting provider did…" → provider).
+func focusNoun(w []string, lang string) string {
 	for i, x := range w {
 		switch x {
 		case "quel", "quelle", "quels", "quelles", "which", "what", "lequel", "laquelle", "lesquels", "lesquelles":
@@ -154,21 +157,34 @@ func focusNoun(w []string) string {
 		default:
 			continue
 		}
-		for j := i + 1; j < len(w) && j <= i+3; j++ {
-			if !filler[w[j]] {
-				return w[j]
+		var phrase []string
+		for j := i + 1; j < len(w) && len(phrase) < 4; j++ {
+			if verbs[w[j]] {
+				break
 			}
+			if !filler[w[j]] {
+				phrase = append(phrase, w[j])
+				if lang != "en" {
+					break
+				}
+			}
+		}
+		if len(phrase) > 0 {
+			return phrase[len(phrase)-1]
 		}
 	}
 	return ""
 }
 
+// verbs (and prepositions) end an English noun phrase after "which" or
+// "how many".
+var verbs = wordSet("did does do was were is are has have had can could will would should got get gets been be of for in on at by from with to")
+
 // filler words between an interrogative and its noun.
 var filler = map[string]bool{
 	"de": true, "d": true, "des": true, "les": true, "la": true, "le": true, "l": true, "un": true, "une": true,
 	"the": true, "a": true, "an": true, "kind": true, "type": true, "sort": true, "of": true, "sont": true,
-	"est": true, "is": true, "are": true, "was": true, "were": true, "did": true, "does": true, "do": true,
-	"customer": false, "genre": true,
+	"est": true, "genre": true,
 }
 
 func isClass(w string, class map[string]bool) bool { return w != "" && class[w] }
@@ -177,7 +193,8 @@ var (
 	whoNouns = wordSet("groupe groupes gang gangs collectif entreprise entreprises societe societes editeur editeurs auteur auteurs " +
 		"pays etat etats acteur acteurs organisation organisations personne personnes president directeur dirigeant chercheur chercheurs " +
 		"group groups company companies firm vendor state states actor actors organization organisation person people researcher researchers " +
-		"hacker hackers pirate pirates operateur operator agence agency autorite authority")
+		"hacker hackers pirate pirates operateur operator agence agency autorite authority provider providers hebergeur hebergeurs fournisseur fournisseurs prestataire prestataires host hoster " +
+		"maire ministre chef leader responsable service gouvernement government")
 	whenNouns  = wordSet("date jour annee mois heure moment periode day year month time period deadline echeance")
 	whereNouns = wordSet("ville villes region regions lieu lieux endroit city cities place places region town commune communes departement")
 	idNouns    = wordSet("cve version versions numero reference identifiant correctif patch build")
