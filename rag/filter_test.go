@@ -1,0 +1,69 @@
+package rag
+
+import (
+	"testing"
+	"time"
+
+	"github.com/veille/veille/rag/article"
+)
+
+func TestDateFilterDescribe(t *testing.T) {
+	t.Parallel()
+	mar := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	apr := time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		f    DateFilter
+		lang string
+		want string
+	}{
+		{DateFilter{Since: mar, Until: apr, FromQuestion: true}, "fr", "Seuls les articles publiés du 2024-03-01 au 2024-03-31 sont retenus (d’après la question)."},
+		{DateFilter{Since: mar, Until: apr, FromQuestion: true}, "en", "Only articles published from 2024-03-01 to 2024-03-31 (read from the question)."},
+		{DateFilter{Since: mar}, "fr", "Seuls les articles publiés depuis le 2024-03-01 sont retenus."},
+		{DateFilter{Until: apr}, "en", "Only articles published up to 2024-03-31."},
+	}
+	for _, tt := range tests {
+		if got := tt.f.Describe(tt.lang); got != tt.want {
+			t.Errorf("Describe(%s) = %q, want %q", tt.lang, got, tt.want)
+		}
+	}
+}
+
+// A question bound in time is not answered from undated articles, and the
+// answer says which filter it was made under.
+func TestTimeBoundQuestionSkipsUndatedArticles(t *testing.T) {
+	t.Parallel()
+	ix, err := New(Options{Embedder: newFake(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	note := article.Article{ID: "note", Title: "Note sur Karbon", Lang: "fr",
+		Text: "Le gang Karbon a chiffré les serveurs de la société Transalp. Le gang Karbon réclame une rançon."}
+	dated := note
+	dated.ID, dated.Title = "dated", "Panne géante chez un opérateur"
+	dated.Text = "Une panne a privé de réseau mobile des milliers d'abonnés pendant la nuit."
+	dated.Published = time.Date(2026, 3, 17, 8, 0, 0, 0, time.UTC)
+	if _, err := ix.Add(t.Context(), []article.Article{note, dated}, nil); err != nil {
+		t.Fatal(err)
+	}
+	e := NewEngine(ix, nil, nil)
+	e.now = func() time.Time { return time.Date(2026, 3, 18, 12, 0, 0, 0, time.UTC) }
+
+	ans, err := e.Ask(t.Context(), "Quelle société le gang Karbon a-t-il chiffrée hier ?", SearchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Grounded || len(ans.Citations) > 0 {
+		t.Errorf("answered from the undated note: %q", ans.Text)
+	}
+	if ans.Filter == nil || !ans.Filter.FromQuestion || !ans.Filter.Since.Equal(time.Date(2026, 3, 17, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("Filter = %+v, want yesterday, from the question", ans.Filter)
+	}
+
+	ans, err = e.Ask(t.Context(), "Quelle société le gang Karbon a-t-il chiffrée ?", SearchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Filter != nil || !ans.Grounded {
+		t.Errorf("no time expression: Filter %+v, grounded %v", ans.Filter, ans.Grounded)
+	}
+}
