@@ -98,10 +98,12 @@ func stripChrome(s string) string {
 	total := len(s)
 	offset := 0
 	out := make([]string, 0, len(lines))
-	for _, line := range lines {
+	sponsored, related := false, false
+	for i, line := range lines {
 		start := offset
 		offset += len(line) + 1
 		if line == "" {
+			sponsored = false
 			out = append(out, line)
 			continue
 		}
@@ -109,12 +111,61 @@ func stripChrome(s string) string {
 		if isCommentHeading(k) && start*10 >= total*4 {
 			break // the comment section runs to the end
 		}
+		// The line right under a sponsor label is the sponsor's.
+		if sponsored && utf8.RuneCountInString(line) <= sponsoredMaxLen {
+			sponsored = false
+			continue
+		}
+		// Under "Related Articles:", headlines (short, no final period)
+		// until the first line of text.
+		if related && isHeadline(line) {
+			continue
+		}
+		related = false
 		if isChromeLine(k) {
+			// A label that is a paragraph with one line after it: that
+			// line is the sponsor's ("Contenu partenaire\nSécurisez…").
+			sponsored = isLabel(k) && (i == 0 || lines[i-1] == "") &&
+				i+1 < len(lines) && (i+2 >= len(lines) || lines[i+2] == "")
+			continue
+		}
+		if relatedHeadings[k] {
+			related = true
 			continue
 		}
 		out = append(out, stripGluedLabels(line))
 	}
 	return strings.Join(out, "\n")
+}
+
+// sponsoredMaxLen bounds the sponsored line dropped under a label: a longer
+// one may be article text after a stray label.
+const sponsoredMaxLen = 300
+
+// relatedHeadings open a block of links to other articles (matchKey form).
+var relatedHeadings = map[string]bool{
+	"related articles": true, "related stories": true, "related": true, "more on this": true,
+	"read next": true, "articles lies": true, "articles similaires": true, "sur le meme sujet": true,
+	"a lire aussi": true, "lire aussi": true, "a lire egalement": true, "dans la meme rubrique": true,
+}
+
+// isHeadline reports a line that reads as a link to another article: short,
+// not ending a sentence.
+func isHeadline(line string) bool {
+	if utf8.RuneCountInString(line) > 160 {
+		return false
+	}
+	last, _ := utf8.DecodeLastRuneInString(strings.TrimSpace(line))
+	return last != '.' && last != ':' && last != ';'
+}
+
+func isLabel(k string) bool {
+	for _, l := range labels {
+		if k == l {
+			return true
+		}
+	}
+	return false
 }
 
 // matchKey folds a line for matching: lower case, accents and typographic

@@ -73,6 +73,11 @@ func TestClean(t *testing.T) {
 		{"comment count heading", "Un long paragraphe d’article ici.\n\n3 commentaires\n\nJean : bravo", "Un long paragraphe d’article ici."},
 		{"read also line", "Avant.\nÀ lire aussi : Un autre article\nAprès.", "Avant.\nAprès."},
 		{"controls dropped", "a\x00b\x1bc\u200bd", "abcd"},
+		{"sponsored line under a label", "Texte.\n\nContenu partenaire\nSécurisez vos appareils avec Securio : 3 mois offerts.\n\nSuite.", "Texte.\n\nSuite."},
+		{"sponsored line at the end", "Texte.\n\nContenu partenaire\nWebinaire : comment choisir son hébergeur ?", "Texte."},
+		{"text after a label mid-paragraph kept", "Texte.\n\nContenu partenaire\nUne phrase.\nUne autre phrase.", "Texte.\n\nUne phrase.\nUne autre phrase."},
+		{"related articles block", "Texte.\n\nRelated Articles:\n\nHackers claim breach of car rental giant\n\nNew Android malware steals credentials", "Texte."},
+		{"related block ends at text", "Texte.\n\nRelated Articles:\n\nA headline\n\nThe company said it was notifying customers.", "Texte.\n\nThe company said it was notifying customers."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
