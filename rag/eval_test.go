@@ -1,19 +1,16 @@
 package rag
 
 import (
+	"encoding/json"
+	"flag"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
-	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
-	"unicode"
 
-	"github.com/veille/veille/rag/analyze"
 	"github.com/veille/veille/rag/article"
 	"github.com/veille/veille/rag/embed"
 	"github.com/veille/veille/rag/eval"
@@ -106,10 +103,80 @@ func TestEvalFusionSweep(t *testing.T) {
 	}
 }
 
-// TestEvalAnswers scores extractive answers the way ../shared/eval/README.md
-// describes: a gold answer string, normalised, found in the answer text.
-func TestEvalAnswers(t *testing.T) {
-	arts, qs := loadEval(t)
+// evalFloor holds the figures recorded in testdata/eval_floor.json: the
+// quality `make check` holds the code to on the shared sets.
+type evalFloor map[string]map[string]float64
+
+// floorSlack is how far below a recorded figure a run may fall before
+// `make check` fails.
+const floorSlack = 0.02
+
+var updateFloor = flag.Bool("update", false, "record the measured eval figures in testdata/eval_floor.json")
+
+// TestEvalFloor measures retrieval (Recall@5) and answers (answer recall on
+// ../shared/eval; complete, hit and grounded match on ../shared/eval-news) and
+// fails when one drops more than floorSlack below testdata/eval_floor.json.
+// `make check` runs it when ../shared is there:
+//
+//	VEILLE_EVAL=1 go test ./rag -run TestEvalFloor -count=1 -v [-update]
+func TestEvalFloor(t *testing.T) {
+	sharedEval(t)
+	b, err := os.ReadFile(filepath.Join("testdata", "eval_floor.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var floor evalFloor
+	if err := json.Unmarshal(b, &floor); err != nil {
+		t.Fatal(err)
+	}
+	got := evalFloor{}
+	for _, set := range []string{"eval", "eval-news"} {
+		dir := filepath.Join("..", "..", "shared", set)
+		corpus, questions := filepath.Join(dir, "corpus.jsonl"), filepath.Join(dir, "questions.jsonl")
+		if _, err := os.Stat(questions); err != nil {
+			t.Logf("%s: absent, not measured", set)
+			continue
+		}
+		got[set] = measure(t, corpus, questions)
+	}
+	for set, figures := range got {
+		for name, v := range figures {
+			t.Logf("%-9s %-14s %.3f (recorded %.3f)", set, name, v, floor[set][name])
+			if name == "mean_len" {
+				continue
+			}
+			if want, ok := floor[set][name]; ok && v < want-floorSlack {
+				t.Errorf("%s %s = %.3f, more than %.2f below the recorded %.3f", set, name, v, floorSlack, want)
+			}
+		}
+	}
+	if *updateFloor {
+		b, err := json.MarshalIndent(got, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join("testdata", "eval_floor.json"), append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// measure indexes a corpus and returns its retrieval and answer figures.
+func measure(t *testing.T, corpus, questions string) map[string]float64 {
+	t.Helper()
+	arts, _, err := article.LoadPaths(t.Context(), []string{corpus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(questions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	qs, err := eval.ReadQuestions(f, questions)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ix, err := New(Options{Embedder: newFake(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -117,52 +184,38 @@ func TestEvalAnswers(t *testing.T) {
 	if _, err := ix.Add(t.Context(), arts, nil); err != nil {
 		t.Fatal(err)
 	}
+	var answerable []eval.Question
+	for _, q := range qs {
+		if len(q.Gold) > 0 {
+			answerable = append(answerable, q)
+		}
+	}
+	preds, err := eval.Run(t.Context(), answerable, func(ctx context.Context, q eval.Question) ([]string, error) {
+		hits, err := ix.Search(ctx, q.Question, SearchOptions{K: 10})
+		return ids(hits), err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Through the Engine, as `veille ask` answers (time expressions included).
 	eng := NewEngine(ix, nil, nil)
-	var hit, cited, grounded, length int
-	for _, q := range qs {
-		ans, err := eng.Ask(t.Context(), q.Question, SearchOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := normAnswer(citeRE.ReplaceAllString(ans.Text, ""))
-		for _, a := range q.Answers {
-			if strings.Contains(" "+text+" ", " "+normAnswer(a)+" ") {
-				hit++
-				break
-			}
-		}
-		for _, c := range ans.Citations {
-			if slices.Contains(q.Gold, c.ArticleID) {
-				cited++
-				break
-			}
-		}
-		if ans.Grounded {
-			grounded++
-		}
-		length += len([]rune(ans.Text))
+	answers, err := eval.RunAnswers(t.Context(), qs, func(ctx context.Context, q eval.Question) (eval.Answered, error) {
+		ans, err := eng.Ask(ctx, q.Question, SearchOptions{})
+		return eval.Answered{Text: ans.Text, Grounded: ans.Grounded, Cited: ans.CitedArticles()}, err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	n := float64(len(qs))
-	t.Logf("answer_recall %.3f cited_gold %.3f grounded_rate %.3f mean_len %.0f",
-		float64(hit)/n, float64(cited)/n, float64(grounded)/n, float64(length)/n)
-}
-
-var citeRE = regexp.MustCompile(`\[\d+\]`)
-
-// normAnswer case-folds, removes accents and squeezes punctuation and spaces.
-func normAnswer(s string) string {
-	s = analyze.Fold(strings.ToLower(s))
-	var b strings.Builder
-	space := true
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(r)
-			space = false
-		} else if !space {
-			b.WriteByte(' ')
-			space = true
-		}
+	rep := eval.ScoreAnswers(qs, answers, eval.MatchFor(qs))
+	out := map[string]float64{
+		"recall@5":   eval.Score(answerable, preds).Recall5,
+		"hit":        rep.Hit,
+		"gold_cited": rep.GoldCited,
+		"mean_len":   rep.MeanLen,
 	}
-	return strings.TrimSpace(b.String())
+	if rep.NotCovered > 0 || eval.MatchFor(qs) == eval.Substring {
+		out["complete"] = rep.Complete
+		out["grounded_match"] = rep.GroundedMatch
+	}
+	return out
 }

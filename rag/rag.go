@@ -140,6 +140,15 @@ type Answer struct {
 	Filter *DateFilter
 }
 
+// CitedArticles returns the article IDs of the answer's citations, in order.
+func (a Answer) CitedArticles() []string {
+	ids := make([]string, len(a.Citations))
+	for i, c := range a.Citations {
+		ids[i] = c.ArticleID
+	}
+	return ids
+}
+
 // ArticleInfo describes one indexed article without its text.
 type ArticleInfo struct {
 	ID        string

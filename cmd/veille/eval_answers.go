@@ -25,8 +25,7 @@ func (a *app) evalAnswers(ctx context.Context, ix *rag.Index, qs []eval.Question
 	var out []answeredOut
 	for _, sys := range answerSystems {
 		start := time.Now()
-		got := make(map[string]eval.Answered, len(qs))
-		for _, q := range qs {
+		got, err := eval.RunAnswers(ctx, qs, func(ctx context.Context, q eval.Question) (eval.Answered, error) {
 			var ans rag.Answer
 			var err error
 			if sys == "naive" {
@@ -34,15 +33,13 @@ func (a *app) evalAnswers(ctx context.Context, ix *rag.Index, qs []eval.Question
 			} else {
 				ans, err = eng.Ask(ctx, q.Question, rag.SearchOptions{})
 			}
-			if err != nil {
-				return fmt.Errorf("eval: question %s: %w", q.ID, err)
-			}
-			g := eval.Answered{ID: q.ID, Text: ans.Text, Grounded: ans.Grounded}
-			for _, c := range ans.Citations {
-				g.Cited = append(g.Cited, c.ArticleID)
-			}
-			got[q.ID] = g
-			out = append(out, answeredOut{System: sys, Answered: g, Result: eval.ScoreAnswer(q, g, m)})
+			return eval.Answered{Text: ans.Text, Grounded: ans.Grounded, Cited: ans.CitedArticles()}, err
+		})
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		for _, q := range qs {
+			out = append(out, answeredOut{System: sys, Answered: got[q.ID], Result: eval.ScoreAnswer(q, got[q.ID], m)})
 		}
 		a.log.Info("eval questions answered", "system", sys, "questions", len(qs), "elapsed_ms", time.Since(start).Milliseconds())
 		reports[sys] = eval.ScoreAnswers(qs, got, m)

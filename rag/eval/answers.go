@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"sort"
@@ -228,4 +230,22 @@ func contains(text, s string, m Match) bool {
 		return strings.Contains(" "+text+" ", " "+s+" ")
 	}
 	return strings.Contains(text, s)
+}
+
+// Answerer answers one question as a user would see it.
+type Answerer func(ctx context.Context, q Question) (Answered, error)
+
+// RunAnswers asks every question of qs and returns the answers by question
+// ID.
+func RunAnswers(ctx context.Context, qs []Question, answer Answerer) (map[string]Answered, error) {
+	out := make(map[string]Answered, len(qs))
+	for _, q := range qs {
+		a, err := answer(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("question %s: %w", q.ID, err)
+		}
+		a.ID = q.ID
+		out[q.ID] = a
+	}
+	return out, nil
 }
