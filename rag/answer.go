@@ -70,19 +70,29 @@ func (ix *Index) ground(ctx context.Context, q, retrieval string, opts SearchOpt
 
 // covers reports whether one of the best articles holds enough of the
 // question: minCoverage of its terms' idf mass (a term or one of its
-// translations), and every name the question is about that some article
-// holds. A name no article holds ("Okta", "Cannes") means the question is
-// about something the index does not have.
+// translations). And every name the question is about ("Okta", "France
+// Travail") must be in one of them: a question about a name the articles
+// do not give is about something the index does not have.
 func (ix *Index) covers(q, retrieval string, hits []Hit) bool {
 	groups := queryGroups(q, retrieval)
+	lang := analyze.DetectLang(q)
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	var arts []*storedArticle
+	for _, h := range hits[:min(len(hits), answerArticles)] {
+		if a := ix.man.Articles[h.ArticleID]; a != nil {
+			arts = append(arts, a)
+		}
+	}
+	terms := make([]map[string]bool, len(arts))
+	for i, a := range arts {
+		terms[i] = set(analyze.Terms(a.Title+"\n"+a.Text, a.Lang))
+	}
 	for _, name := range question.Analyze(q).Names {
-		if absentName(ix, name) {
+		if !nameIn(name, arts, terms) {
 			return false
 		}
 	}
-	lang := analyze.DetectLang(q)
 	weights := make([]float64, len(groups))
 	known := make([]bool, len(groups)) // some article holds the group
 	for i, g := range groups {
@@ -97,12 +107,7 @@ func (ix *Index) covers(q, retrieval string, hits []Hit) bool {
 			}
 		}
 	}
-	for _, h := range hits[:min(len(hits), answerArticles)] {
-		a := ix.man.Articles[h.ArticleID]
-		if a == nil {
-			continue
-		}
-		have := set(analyze.Terms(a.Title+"\n"+a.Text, a.Lang))
+	for ai, a := range arts {
 		var got, total float64
 		for i, g := range groups {
 			// Over an article in another language, a word no article
@@ -113,7 +118,7 @@ func (ix *Index) covers(q, retrieval string, hits []Hit) bool {
 			}
 			total += weights[i]
 			for _, t := range g {
-				if have[t] {
+				if terms[ai][t] {
 					got += weights[i]
 					break
 				}
@@ -126,24 +131,65 @@ func (ix *Index) covers(q, retrieval string, hits []Hit) bool {
 	return false
 }
 
-// absentName reports a name (a capitalised word of the question) that no
-// indexed article holds, in any of the lexicon's renderings. Names with
-// digits (versions, M365) and short ones are not judged.
-func absentName(ix *Index, name string) bool {
+// nameIn reports whether one of arts (with their term sets) gives a name: a
+// name of several words as a phrase, a single word as a term in either
+// language or one of its lexicon renderings. Names with digits (M365,
+// versions) and of under three letters are not judged.
+func nameIn(name string, arts []*storedArticle, terms []map[string]bool) bool {
 	if len([]rune(name)) < 3 || strings.IndexFunc(name, unicode.IsDigit) >= 0 {
+		return true
+	}
+	if words := strings.Fields(name); len(words) > 1 {
+		if allCaps(words) {
+			// A run of acronyms ("CVE CLFS") is several names.
+			for _, w := range words {
+				if !nameIn(w, arts, terms) {
+					return false
+				}
+			}
+			return true
+		}
+		// "Porsche Hans Herrmann" is given by "Hans Herrmann"; "France
+		// Travail" is not by "France" and "travail" apart.
+		for _, a := range arts {
+			text := " " + plainWords(a.Title+" "+a.Text) + " "
+			for i := 0; i+1 < len(words); i++ {
+				if strings.Contains(text, " "+plainWords(words[i]+" "+words[i+1])+" ") {
+					return true
+				}
+			}
+		}
 		return false
 	}
-	// A lone word has no language to tell: try both, and its renderings.
 	forms := []string{name}
 	forms = append(forms, lexicon.Default().French(name)...)
 	forms = append(forms, lexicon.Default().English(name)...)
 	for _, f := range forms {
 		for _, lang := range []string{"fr", "en"} {
 			for _, t := range analyze.Terms(f, lang) {
-				if ix.lex.DF(t) > 0 {
-					return false
+				for _, have := range terms {
+					if have[t] {
+						return true
+					}
 				}
 			}
+		}
+	}
+	return false
+}
+
+// plainWords folds s and keeps its words (letters and digits) separated by
+// single spaces.
+func plainWords(s string) string {
+	return strings.Join(strings.FieldsFunc(analyze.Fold(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}), " ")
+}
+
+func allCaps(words []string) bool {
+	for _, w := range words {
+		if strings.ToUpper(w) != w {
+			return false
 		}
 	}
 	return true

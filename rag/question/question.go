@@ -160,7 +160,10 @@ func focusNoun(w []string, lang string) string {
 		var phrase []string
 		for j := i + 1; j < len(w) && len(phrase) < 4; j++ {
 			if verbs[w[j]] {
-				break
+				if len(phrase) > 0 {
+					break
+				}
+				continue // "what are the CVE IDs"
 			}
 			if !filler[w[j]] {
 				phrase = append(phrase, w[j])
@@ -221,22 +224,46 @@ func wordSet(s string) map[string]bool {
 	return m
 }
 
-// names returns the capitalised words of q past its first word, and words in
-// capitals anywhere (RSSI, CNIL), without trailing punctuation.
+// names returns the names q is about: runs of capitalised words past its
+// first word ("France Travail", "Okta") and words in capitals anywhere
+// (RSSI, CNIL), without elisions ("l'AI" → AI), possessives ("Banque's")
+// or the plural of an acronym ("IDs" → ID).
 func names(q string) []string {
-	var out []string
-	for i, w := range strings.Fields(q) {
-		w = strings.Trim(w, "?!.,;:«»\"()[]'’")
-		if w == "" {
-			continue
-		}
-		r := []rune(w)
-		upper := r[0] >= 'A' && r[0] <= 'Z' || strings.ContainsRune("ÉÈÀÂÎÔÛÇ", r[0])
-		allCaps := len(r) >= 2 && strings.ToUpper(w) == w && strings.ToLower(w) != w
-		if (upper && i > 0) || allCaps {
-			out = append(out, w)
+	var out, run []string
+	flush := func() {
+		if len(run) > 0 {
+			out = append(out, strings.Join(run, " "))
+			run = nil
 		}
 	}
+	for i, field := range strings.Fields(q) {
+		w := strings.Trim(field, "?!.,;:«»\"()[]'’")
+		if j := strings.IndexAny(w, "'’"); j >= 0 && j <= 2 {
+			w = w[j+len(string([]rune(w[j:])[0])):] // l'AI, d'Ivanti
+		}
+		possessive := strings.HasSuffix(w, "'s") || strings.HasSuffix(w, "’s")
+		w = strings.TrimSuffix(strings.TrimSuffix(w, "'s"), "’s")
+		r := []rune(w)
+		if len(r) == 0 {
+			flush()
+			continue
+		}
+		if len(r) >= 3 && r[len(r)-1] == 's' && strings.ToUpper(string(r[:len(r)-1])) == string(r[:len(r)-1]) {
+			w = string(r[:len(r)-1]) // IDs, CVEs
+			r = r[:len(r)-1]
+		}
+		upper := unicode.IsUpper(r[0])
+		allCaps := len(r) >= 2 && strings.ToUpper(w) == w && strings.ToLower(w) != w
+		if (upper && i > 0) || allCaps {
+			run = append(run, w)
+		} else {
+			flush()
+		}
+		if possessive || strings.ContainsAny(field[len(field)-1:], ",;:?!.") {
+			flush() // punctuation or a possessive ends a name
+		}
+	}
+	flush()
 	return out
 }
 

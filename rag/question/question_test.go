@@ -71,6 +71,10 @@ func TestAnalyzeFocusAndNames(t *testing.T) {
 		{"Combien de salariés sont au chômage partiel ?", "fr", []string{"salar"}, nil, false, []string{"chomag"}},
 		{"quel est le nom du RSSI de la polyclinique ?", "fr", []string{"nom"}, []string{"RSSI"}, false, []string{"polyclin"}},
 		{"Pourquoi la CNIL a sanctionné Livrezo ?", "fr", nil, []string{"CNIL", "Livrezo"}, true, []string{"sanction"}},
+		{"c'est quoi l'histoire de la fuite chez France Travail ?", "fr", nil, []string{"France Travail"}, false, []string{"fuit"}},
+		{"que dit l'AI Act sur les deepfakes ?", "fr", nil, []string{"AI Act"}, false, nil},
+		{"What are the CVE IDs of the Ivanti Connect Secure flaws?", "en", []string{"id"}, []string{"CVE ID", "Ivanti Connect Secure"}, false, nil},
+		{"who found the bug in Arvelle Banque's API?", "en", nil, []string{"Arvelle Banque", "API"}, false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.q, func(t *testing.T) {
