@@ -152,5 +152,6 @@ var (
 	txtFeedOK           = text{"last read %s", "lu %s"}
 	txtFeedFailing      = text{"%d failures in a row, last success %s", "%d échecs de suite, dernier succès %s"}
 	txtNextAttempt      = text{", next try <t:%d:R>", ", prochain essai <t:%d:R>"}
+	txtAnswerCut        = text{"… (answer truncated: too long for Discord)", "… (réponse tronquée : trop longue pour Discord)"}
 	txtWriting          = text{"Writing the answer… its sources follow once it is checked.", "Rédaction de la réponse… les sources suivront après vérification."}
 )
