@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/veille/veille/rag"
 	"github.com/veille/veille/rag/embed"
@@ -149,8 +150,17 @@ func httpClient() *http.Client {
 	return &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 }
 
-// newEngine wires the answerer: a chat model when LLM_BASE_URL is set.
+// newEngine wires the answerer of a command line run: a chat model when
+// LLM_BASE_URL is set, given LLM_DEADLINE in all (retries included) before
+// the engine answers extractively.
 func (a *app) newEngine(ix *rag.Index) (*rag.Engine, error) {
+	return a.engine(ix, a.cfg.LLMDeadline)
+}
+
+// engine wires the answerer with a model time budget; 0 leaves the model
+// unbounded but for each attempt's LLM_TIMEOUT (the bot bounds each answer
+// with its own timeout).
+func (a *app) engine(ix *rag.Index, budget time.Duration) (*rag.Engine, error) {
 	if a.cfg.LLMBaseURL == "" {
 		return rag.NewEngine(ix, nil, a.log).WithLocation(a.cfg.DigestTZ), nil
 	}
@@ -161,7 +171,10 @@ func (a *app) newEngine(ix *rag.Index) (*rag.Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("language model: %w", err)
 	}
-	return rag.NewEngine(ix, c, a.log).WithLocation(a.cfg.DigestTZ), nil
+	if budget <= 0 {
+		return rag.NewEngine(ix, c, a.log).WithLocation(a.cfg.DigestTZ), nil
+	}
+	return rag.NewEngine(ix, llm.NewBudget(c, budget), a.log).WithLocation(a.cfg.DigestTZ), nil
 }
 
 func (a *app) indexPath() string { return filepath.Join(a.cfg.DataDir, rag.SnapshotName) }

@@ -205,6 +205,38 @@ func TestAskWithLanguageModelAndFallback(t *testing.T) {
 	}
 }
 
+// TestAskModelDeadline: a hung model costs a command line answer
+// LLM_DEADLINE in all — the rewrite of an English question and the
+// generation share it — not three attempts of LLM_TIMEOUT each; the answer
+// is then extractive, retrieval untouched by the deadline.
+func TestAskModelDeadline(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.NewServer(t)
+	srv.Slow(10, time.Minute)
+	env := map[string]string{"VEILLE_DATA_DIR": t.TempDir(), "LLM_BASE_URL": srv.URL(), "LLM_MODEL": "fake",
+		"LLM_TIMEOUT": "20s", "LLM_DEADLINE": "1s"}
+	veille(t, map[string]string{"VEILLE_DATA_DIR": env["VEILLE_DATA_DIR"]}, "ingest") // index without the model's clock running
+	start := time.Now()
+	out, errs, code := veille(t, env, "ask", "--json", "Who is the mastermind of the Lapsus$ group?")
+	elapsed := time.Since(start)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got askOut
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Generated || got.Note == "" || len(got.Citations) == 0 {
+		t.Errorf("ask with a hung model = %+v, want an extractive answer with a note", got)
+	}
+	if elapsed > 8*time.Second {
+		t.Errorf("ask took %v with LLM_DEADLINE=1s", elapsed)
+	}
+	if n := len(srv.ChatRequests()); n == 0 {
+		t.Error("the model was never asked")
+	}
+}
+
 const testFeed = `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>
 <title>Cyber Actu</title><link>https://cyber.example/</link><language>fr</language>
