@@ -7,7 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -937,24 +941,51 @@ func TestPostDigest(t *testing.T) {
 
 func TestRunExplainsGatewayRefusals(t *testing.T) {
 	t.Parallel()
+	closed := func(t *testing.T) string { // a port nothing listens on
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		return "http://" + addr
+	}
+	refusing := func(t *testing.T) string { // a REST proxy refusing the token
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"message": "401: Unauthorized", "code": 0}`)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
 	tests := []struct {
 		name  string
 		opts  []discordtest.Option
 		token string
-		want  string
+		base  func(t *testing.T) string // "" : the fake Discord
+		want  []string
+		not   []string
 	}{
-		{"bad token", nil, "wrong", "check DISCORD_TOKEN"},
-		{"message content intent off", []discordtest.Option{discordtest.WithoutPrivilegedIntents()}, "", "enable the Message Content intent"},
+		{name: "bad token", token: "wrong", want: []string{"close 4004", "check DISCORD_TOKEN", "DISCORD_API_BASE"}},
+		{name: "message content intent off", opts: []discordtest.Option{discordtest.WithoutPrivilegedIntents()},
+			want: []string{"enable the Message Content intent"}},
+		{name: "401 from the REST API", base: refusing, want: []string{"401", "check DISCORD_TOKEN", "DISCORD_API_BASE"}},
+		{name: "API base not running", base: closed, want: []string{"/api/v", "connection refused", "check DISCORD_API_BASE"},
+			not: []string{"discord.com"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			srv := discordtest.NewServer(t, tt.opts...)
-			token := tt.token
+			token, base := tt.token, srv.URL
 			if token == "" {
 				token = srv.Token()
 			}
-			b, err := bot.New(bot.Config{Token: token, APIBase: srv.URL}, &fakePipeline{})
+			if tt.base != nil {
+				base = tt.base(t)
+			}
+			b, err := bot.New(bot.Config{Token: token, APIBase: base}, &fakePipeline{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -962,8 +993,21 @@ func TestRunExplainsGatewayRefusals(t *testing.T) {
 			defer cancel()
 			err = b.Run(ctx)
 			t.Logf("Run = %v", err)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Run = %v, want an error saying %q", err, tt.want)
+			if err == nil {
+				t.Fatal("Run = nil, want an error")
+			}
+			if tt.base != nil {
+				tt.want = append(tt.want, strings.TrimPrefix(base, "http://")) // names the host dialled
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Run = %v, want an error saying %q", err, w)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(err.Error(), n) {
+					t.Errorf("Run = %v, names %q", err, n)
+				}
 			}
 		})
 	}
