@@ -71,6 +71,19 @@ type helpRequest struct{ text string }
 
 func (h *helpRequest) Error() string { return h.text }
 
+// wantsHelp reports whether a command's arguments ask for its help.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
 // globalFlags are the flags veille takes before the command.
 var globalFlags = []string{"data-dir"}
 
@@ -119,7 +132,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
-		return err
+		if !wantsHelp(rest[1:]) {
+			return err
+		}
+		cfg, _ = loadConfig(func(string) string { return "" }) // help needs no configuration
 	}
 	if *dataDir != "" {
 		cfg.DataDir = *dataDir
