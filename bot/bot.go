@@ -123,6 +123,7 @@ func (c Config) LogValue() slog.Value {
 type Bot struct {
 	token           string
 	guildID         string
+	apiBase         *url.URL // nil: Discord itself
 	client          *http.Client
 	log             *slog.Logger
 	pipeline        Pipeline
@@ -189,6 +190,7 @@ func New(cfg Config, p Pipeline) (*Bot, error) {
 	b := &Bot{
 		token:           token,
 		guildID:         cfg.GuildID,
+		apiBase:         base,
 		client:          redirect(cfg.HTTPClient, base),
 		log:             cfg.Logger,
 		pipeline:        p,
@@ -301,7 +303,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	})
 
 	if err := s.Open(); err != nil {
-		return fmt.Errorf("open discord gateway: %w%s", err, gatewayHint(err))
+		return fmt.Errorf("open discord gateway: %w%s", dialled(err, b.apiBase), b.hint(err))
 	}
 	err = b.serve(ctx, s, ready)
 
@@ -354,7 +356,7 @@ func (b *Bot) serve(ctx context.Context, s *discordgo.Session, ready <-chan *dis
 		if ctx.Err() != nil { // shut down while registering
 			return nil
 		}
-		return fmt.Errorf("register %d commands for application %s: %w", len(defs), appID, err)
+		return fmt.Errorf("register %d commands for application %s: %w%s", len(defs), appID, dialled(err, b.apiBase), b.hint(err))
 	}
 	b.log.Info("connected", "application_id", appID, "guild_id", b.guildID, "commands", len(defs))
 	b.session.Store(s)
@@ -363,16 +365,27 @@ func (b *Bot) serve(ctx context.Context, s *discordgo.Session, ready <-chan *dis
 	return nil
 }
 
-// gatewayHint explains the gateway close codes a misconfigured bot meets.
-// discordgo returns the websocket library's error, which only its text
-// identifies without importing that library here.
-func gatewayHint(err error) string {
+// hint explains the failures a misconfigured bot meets when connecting: a
+// token refused (401 from the REST API, gateway close code 4004), an intent
+// not enabled (close 4014), an API base that cannot be reached. discordgo
+// returns the websocket library's error, which only its text identifies
+// without importing that library here.
+func (b *Bot) hint(err error) string {
+	via := ""
+	if b.apiBase != nil {
+		via = fmt.Sprintf("; requests go to DISCORD_API_BASE %s", b.apiBase.Redacted())
+	}
+	var rest *discordgo.RESTError
+	var ue *url.Error
 	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "close 4004"):
-		return " (the bot token is wrong: check DISCORD_TOKEN)"
+	case strings.Contains(msg, "close 4004"),
+		errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusUnauthorized:
+		return " (the bot token was refused: check DISCORD_TOKEN" + via + ")"
 	case strings.Contains(msg, "close 4014"):
 		return " (enable the Message Content intent for the bot in the Discord Developer Portal, Bot tab)"
+	case errors.As(err, &ue) && b.apiBase != nil:
+		return fmt.Sprintf(" (check DISCORD_API_BASE %s: is that server running?)", b.apiBase.Redacted())
 	}
 	return ""
 }

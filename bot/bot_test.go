@@ -7,7 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -441,34 +445,34 @@ func TestFeedbackClickIsAppended(t *testing.T) {
 	}
 }
 
-func TestLongAnswerIsSplitWithinLimits(t *testing.T) {
-	t.Parallel()
+// longText is n paragraphs of eight sentences citing [1] to [cites].
+func longText(n, cites int) string {
 	var paras []string
-	for i := range 40 {
+	for i := range n {
 		var sentences []string
 		for j := range 8 {
-			sentences = append(sentences, fmt.Sprintf("Sentence %d.%d explains a detail of the attack chain at length [%d].", i, j, j%30+1))
+			sentences = append(sentences, fmt.Sprintf("Sentence %d.%d explains a detail of the attack chain at length [%d].", i, j, j%cites+1))
 		}
 		paras = append(paras, strings.Join(sentences, " "))
 	}
+	return strings.Join(paras, "\n\n")
+}
+
+// longCitations are n citations with long titles.
+func longCitations(n int) []rag.Citation {
 	var cites []rag.Citation
-	for n := 1; n <= 30; n++ {
-		c := citation(n)
+	for i := 1; i <= n; i++ {
+		c := citation(i)
 		c.Title = strings.Repeat("Very long title ", 20)
 		cites = append(cites, c)
 	}
-	text := strings.Join(paras, "\n\n")
-	p := &fakePipeline{ask: func(_ context.Context, q string, _ rag.SearchOptions) (rag.Answer, error) {
-		return rag.Answer{Question: q, Text: text, Grounded: true, Citations: cites}, nil
-	}}
-	h := start(t, p, 0, nil)
-	ix := h.srv.SendCommand(t, discordtest.Command{Name: "ask", Options: []discordtest.CommandOption{{Name: "question", Value: strings.Repeat("why ", 200)}}})
-	msgs := ix.Wait(t, wait, func(ms []discordtest.Message) bool {
-		return len(ms) > 0 && len(ms[len(ms)-1].CustomIDs()) > 0 // the buttons come last
-	})
-	if len(msgs) < 3 {
-		t.Errorf("got %d messages, want the answer split over several", len(msgs))
-	}
+	return cites
+}
+
+// shownText is the embeds' descriptions of msgs, checking that no split
+// cut a marker or a link.
+func shownText(t *testing.T, msgs []discordtest.Message) string {
+	t.Helper()
 	var all strings.Builder
 	for _, m := range msgs {
 		if m.Kind == discordtest.KindOriginal && m.Loading() {
@@ -481,16 +485,93 @@ func TestLongAnswerIsSplitWithinLimits(t *testing.T) {
 			}
 		}
 	}
-	for i := range 40 {
+	return all.String()
+}
+
+func TestLongAnswerIsSplitWithinLimits(t *testing.T) {
+	t.Parallel()
+	text := longText(12, 10)
+	p := &fakePipeline{ask: func(_ context.Context, q string, _ rag.SearchOptions) (rag.Answer, error) {
+		return rag.Answer{Question: q, Text: text, Grounded: true, Citations: longCitations(10)}, nil
+	}}
+	h := start(t, p, 0, nil)
+	ix := h.srv.SendCommand(t, discordtest.Command{Name: "ask", Options: []discordtest.CommandOption{{Name: "question", Value: strings.Repeat("why ", 200)}}})
+	msgs := ix.Wait(t, wait, func(ms []discordtest.Message) bool {
+		return len(ms) > 0 && len(ms[len(ms)-1].CustomIDs()) > 0 // the buttons come last
+	})
+	if len(msgs) < 2 || len(msgs) > bot.MaxAnswerMessages {
+		t.Errorf("got %d messages, want the answer split over 2 to %d", len(msgs), bot.MaxAnswerMessages)
+	}
+	all := shownText(t, msgs)
+	for i := range 12 {
 		for j := range 8 {
-			if s := fmt.Sprintf("Sentence %d.%d explains", i, j); !strings.Contains(all.String(), s) {
+			if s := fmt.Sprintf("Sentence %d.%d explains", i, j); !strings.Contains(all, s) {
 				t.Fatalf("%q lost in the split", s)
 			}
 		}
 	}
-	if n := strings.Count(all.String(), "](https://example.org/a/"); n != 30 {
-		t.Errorf("%d source links, want 30", n)
+	if n := strings.Count(all, "](https://example.org/a/"); n != 10 {
+		t.Errorf("%d source links, want 10", n)
 	}
+	if strings.Contains(all, "truncated") {
+		t.Errorf("an answer that fits was cut:\n%s", all)
+	}
+}
+
+// TestRunawayAnswerIsCapped sends a runaway answer (about 130,000
+// characters, which once took 47 messages) through /ask and a mention:
+// each reply takes at most MaxAnswerMessages messages, says it was cut in
+// the user's language, and keeps every source.
+func TestRunawayAnswerIsCapped(t *testing.T) {
+	t.Parallel()
+	text := longText(2000, 30)
+	p := &fakePipeline{ask: func(_ context.Context, q string, _ rag.SearchOptions) (rag.Answer, error) {
+		return rag.Answer{Question: q, Text: text, Grounded: true, Citations: longCitations(30)}, nil
+	}}
+	h := start(t, p, 0, func(c *bot.Config) { c.UserRate = 100 })
+	tests := []struct {
+		name string
+		send func(t *testing.T) []discordtest.Message
+		note string
+	}{
+		{"ask_fr", func(t *testing.T) []discordtest.Message {
+			ix := h.srv.SendCommand(t, discordtest.Command{Name: "ask", Locale: "fr",
+				Options: []discordtest.CommandOption{{Name: "question", Value: "raconte tout"}}})
+			ix.Wait(t, wait, func(ms []discordtest.Message) bool {
+				return len(ms) > 0 && len(ms[len(ms)-1].CustomIDs()) > 0 // the buttons come last
+			})
+			h.waitLog(t, "command answered")
+			return ix.Messages()
+		}, "(réponse tronquée"},
+		{"mention_en", func(t *testing.T) []discordtest.Message {
+			before := len(h.srv.Messages())
+			h.srv.SendMessage(t, discordtest.UserMessage{Content: "<@" + h.srv.ApplicationID() + "> tell me everything about the attack", MentionBot: true})
+			h.waitLog(t, "mention answered")
+			var sent []discordtest.Message
+			for _, m := range h.srv.Messages()[before+1:] { // after the user's message
+				if m.Author.ID == h.srv.ApplicationID() {
+					sent = append(sent, m)
+				}
+			}
+			return sent
+		}, "(answer truncated"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msgs := tt.send(t)
+			if len(msgs) == 0 || len(msgs) > bot.MaxAnswerMessages {
+				t.Fatalf("got %d messages, want 1 to %d", len(msgs), bot.MaxAnswerMessages)
+			}
+			all := shownText(t, msgs)
+			if !strings.Contains(all, "Sentence 0.0 explains") || strings.Count(all, tt.note) != 1 {
+				t.Errorf("want the beginning of the answer and the note %q once:\n%s", tt.note, all)
+			}
+			if n := strings.Count(all, "](https://example.org/a/"); n != 30 {
+				t.Errorf("%d source links, want 30", n)
+			}
+		})
+	}
+	h.waitLogs(t, "answer cut to the message cap", 2)
 }
 
 func TestPipelineErrorThenKeepsServing(t *testing.T) {
@@ -860,24 +941,51 @@ func TestPostDigest(t *testing.T) {
 
 func TestRunExplainsGatewayRefusals(t *testing.T) {
 	t.Parallel()
+	closed := func(t *testing.T) string { // a port nothing listens on
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		return "http://" + addr
+	}
+	refusing := func(t *testing.T) string { // a REST proxy refusing the token
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"message": "401: Unauthorized", "code": 0}`)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
 	tests := []struct {
 		name  string
 		opts  []discordtest.Option
 		token string
-		want  string
+		base  func(t *testing.T) string // "" : the fake Discord
+		want  []string
+		not   []string
 	}{
-		{"bad token", nil, "wrong", "check DISCORD_TOKEN"},
-		{"message content intent off", []discordtest.Option{discordtest.WithoutPrivilegedIntents()}, "", "enable the Message Content intent"},
+		{name: "bad token", token: "wrong", want: []string{"close 4004", "check DISCORD_TOKEN", "DISCORD_API_BASE"}},
+		{name: "message content intent off", opts: []discordtest.Option{discordtest.WithoutPrivilegedIntents()},
+			want: []string{"enable the Message Content intent"}},
+		{name: "401 from the REST API", base: refusing, want: []string{"401", "check DISCORD_TOKEN", "DISCORD_API_BASE"}},
+		{name: "API base not running", base: closed, want: []string{"/api/v", "connection refused", "check DISCORD_API_BASE"},
+			not: []string{"discord.com"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			srv := discordtest.NewServer(t, tt.opts...)
-			token := tt.token
+			token, base := tt.token, srv.URL
 			if token == "" {
 				token = srv.Token()
 			}
-			b, err := bot.New(bot.Config{Token: token, APIBase: srv.URL}, &fakePipeline{})
+			if tt.base != nil {
+				base = tt.base(t)
+			}
+			b, err := bot.New(bot.Config{Token: token, APIBase: base}, &fakePipeline{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -885,8 +993,21 @@ func TestRunExplainsGatewayRefusals(t *testing.T) {
 			defer cancel()
 			err = b.Run(ctx)
 			t.Logf("Run = %v", err)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Run = %v, want an error saying %q", err, tt.want)
+			if err == nil {
+				t.Fatal("Run = nil, want an error")
+			}
+			if tt.base != nil {
+				tt.want = append(tt.want, strings.TrimPrefix(base, "http://")) // names the host dialled
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Run = %v, want an error saying %q", err, w)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(err.Error(), n) {
+					t.Errorf("Run = %v, names %q", err, n)
+				}
 			}
 		})
 	}

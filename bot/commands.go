@@ -352,7 +352,11 @@ func (b *Bot) ask(ctx context.Context, userID, q string, opts rag.SearchOptions,
 	}
 	rec := &answerRecord{ID: b.newID(), Question: q, Answer: a.Text, Sources: a.Citations}
 	b.memory.remember(rec)
-	msgs := answerMessages(a, l)
+	msgs, dropped := answerMessages(a, l)
+	if dropped > 0 {
+		b.log.Warn("answer cut to the message cap", "user_id", userID, "answer_id", rec.ID,
+			"max_messages", MaxAnswerMessages, "text_chars", runeLen(a.Text), "dropped_chars", dropped)
+	}
 	if b.feedback != nil {
 		msgs[len(msgs)-1].Components = feedbackButtons(rec.ID)
 	}

@@ -229,7 +229,11 @@ func explainFeedError(err error, l lang) (msg string, ok bool) {
 		}
 		return truncate(l.pick(txtSuggestFeeds)+"\n"+strings.Join(links, "\n"), maxContent), true
 	case errors.As(err, &unreadable):
-		why := strings.ReplaceAll(neutralize(truncate(oneLine(unreadable.Err.Error()), 300)), "`", "'")
+		why, clean := unreadableReason(unreadable.Err, l)
+		if clean {
+			return fmt.Sprintf(l.pick(txtUnreadableBecause), why), true
+		}
+		why = strings.ReplaceAll(neutralize(truncate(oneLine(why), 300)), "`", "'")
 		return fmt.Sprintf(l.pick(txtUnreadableSource), why), true
 	}
 	return "", false
@@ -282,7 +286,7 @@ func feedHealthLine(h FeedHealth, admin bool, l lang) string {
 		line += fmt.Sprintf(l.pick(txtNextAttempt), h.NextAttempt.Unix())
 	}
 	if admin && h.LastError != "" {
-		line += "\n  ↳ " + escapeMarkdown(neutralize(truncate(oneLine(h.LastError), 200)))
+		line += "\n  ↳ " + escapeMarkdown(neutralize(truncate(oneLine(scrubAddresses(h.LastError)), 200)))
 	}
 	return line
 }

@@ -148,19 +148,78 @@ type block struct {
 	sep  string
 }
 
+// MaxAnswerMessages caps the Discord messages one answer takes. A runaway
+// generation once filled 47 messages in 18 s: past the cap the answer's
+// text is cut at a clean point, with a short note, and its sources are
+// kept.
+const MaxAnswerMessages = 3
+
 // answerMessages renders an answer: the question as title, the text with
-// its [n] markers, then the numbered sources as links.
-func answerMessages(a rag.Answer, l lang) []message {
+// its [n] markers, then the numbered sources as links, in at most
+// MaxAnswerMessages messages. dropped counts the characters of the text
+// left out to fit (0 when it all fits).
+func answerMessages(a rag.Answer, l lang) (msgs []message, dropped int) {
+	text := strings.TrimSpace(a.Text)
+	if msgs = renderAnswer(a, text, "", len(a.Citations), l); len(msgs) <= MaxAnswerMessages {
+		return msgs, 0
+	}
+	note := l.pick(txtAnswerCut)
+	r := []rune(text)
+	inside := protectedSpans(r)
+	prefix := func(n int) string {
+		if n >= len(r) {
+			return text
+		}
+		return strings.TrimRightFunc(string(r[:bestCut(r, 0, n, inside)]), unicode.IsSpace)
+	}
+	fits := func(n int) bool {
+		return len(renderAnswer(a, prefix(n), note, len(a.Citations), l)) <= MaxAnswerMessages
+	}
+	if fits(0) {
+		// No more text than the capped messages hold can fit: searching
+		// below that bound keeps a runaway answer's cut fast.
+		kept := prefix(largest(min(len(r)-1, MaxAnswerMessages*maxEmbedTotal), fits))
+		return renderAnswer(a, kept, note, len(a.Citations), l), len(r) - runeLen(kept)
+	}
+	// The sources alone overflow (hundreds of long titles): keep the first
+	// ones that fit, and no text.
+	n := largest(len(a.Citations), func(n int) bool {
+		return len(renderAnswer(a, "", note, n, l)) <= MaxAnswerMessages
+	})
+	return renderAnswer(a, "", note, n, l), len(r)
+}
+
+// largest returns the largest n in [0, hi] for which fits holds, assuming
+// fits(0) does and fits is monotonic.
+func largest(hi int, fits func(int) bool) int {
+	lo := 0
+	for lo < hi {
+		mid := lo + (hi-lo+1)/2
+		if fits(mid) {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
+
+// renderAnswer lays out an answer with text as its text, followed by note
+// when not empty, and its first citations sources.
+func renderAnswer(a rag.Answer, text, note string, citations int, l lang) []message {
 	var blocks []block
-	for _, p := range paragraphs(a.Text) {
+	for _, p := range paragraphs(text) {
 		// Links in the text can only come from a model: the sources below
 		// are the only links an answer shows.
 		p = strings.ReplaceAll(p, "](", `]\(`)
 		blocks = append(blocks, block{text: neutralize(p), sep: "\n\n"})
 	}
-	if len(a.Citations) > 0 {
+	if note != "" {
+		blocks = append(blocks, block{text: "_" + note + "_", sep: "\n\n"})
+	}
+	if citations > 0 {
 		blocks = append(blocks, block{text: "**" + l.pick(txtSources) + "**", sep: "\n\n"})
-		for _, c := range a.Citations {
+		for _, c := range a.Citations[:citations] {
 			blocks = append(blocks, block{text: sourceLine(c.N, c.Title, c.URL, c.Source, c.Published), sep: "\n"})
 		}
 	}
@@ -355,19 +414,7 @@ var protected = regexp.MustCompile(`\[[^\[\]\n]*\]\([^()\s]*\)|\[\d+(?:\s*[,;–
 // itself longer than limit). Whitespace at the cuts is dropped.
 func splitText(s string, limit int) []string {
 	r := []rune(strings.TrimSpace(s))
-	// inside[i] is the start of the protected span that position i (a cut
-	// before r[i]) would split, or -1.
-	inside := make([]int, len(r)+1)
-	for i := range inside {
-		inside[i] = -1
-	}
-	str := string(r)
-	for _, m := range protected.FindAllStringIndex(str, -1) {
-		from, to := utf8.RuneCountInString(str[:m[0]]), utf8.RuneCountInString(str[:m[1]])
-		for i := from + 1; i < to; i++ {
-			inside[i] = from
-		}
-	}
+	inside := protectedSpans(r)
 	var out []string
 	start := 0
 	for len(r)-start > limit {
@@ -384,6 +431,26 @@ func splitText(s string, limit int) []string {
 		out = append(out, string(r[start:]))
 	}
 	return out
+}
+
+// protectedSpans returns, for each position i of r (a cut before r[i]),
+// the start of the protected span such a cut would split, or -1.
+func protectedSpans(r []rune) []int {
+	inside := make([]int, len(r)+1)
+	for i := range inside {
+		inside[i] = -1
+	}
+	str := string(r)
+	at, runes := 0, 0 // byte offset in str and its rune count, advanced match by match
+	for _, m := range protected.FindAllStringIndex(str, -1) {
+		from := runes + utf8.RuneCountInString(str[at:m[0]])
+		to := from + utf8.RuneCountInString(str[m[0]:m[1]])
+		at, runes = m[1], to
+		for i := from + 1; i < to; i++ {
+			inside[i] = from
+		}
+	}
+	return inside
 }
 
 // bestCut picks where to cut r after start so that r[start:cut] has at

@@ -56,9 +56,11 @@ func cite(n int, title, url, source string) rag.Citation {
 	return rag.Citation{N: n, ArticleID: fmt.Sprint("art-", n), Title: title, URL: url, Source: source, Published: testDate}
 }
 
-func longAnswer() rag.Answer {
+// longAnswer is an English answer of n paragraphs of ten cited sentences
+// (about 900 characters each) with ten sources.
+func longAnswer(n int) rag.Answer {
 	var paras []string
-	for i := range 30 {
+	for i := range n {
 		var s []string
 		for j := range 10 {
 			s = append(s, fmt.Sprintf("Paragraph %d sentence %d describes how the intrusion progressed through the network [%d].", i, j, j+1))
@@ -93,11 +95,12 @@ func TestAnswerMessages(t *testing.T) {
 				"https://example.org/wiki/Foo_(bar) baz", "Src*")}}, english},
 		{"bad_url_no_title", rag.Answer{Question: "q", Grounded: true, Text: "t [1].",
 			Citations: []rag.Citation{cite(1, "", "javascript:alert(1)", "")}}, english},
-		{"long_split", longAnswer(), english},
+		{"long_split", longAnswer(10), english},
+		{"long_capped", longAnswer(40), english},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			msgs := answerMessages(tt.answer, tt.lang)
+			msgs, _ := answerMessages(tt.answer, tt.lang)
 			checkLimits(t, msgs)
 			golden(t, filepath.Join("format", "answer_"+tt.name+".golden.json"), msgs)
 		})
@@ -105,10 +108,10 @@ func TestAnswerMessages(t *testing.T) {
 }
 
 func TestLongAnswerKeepsEverything(t *testing.T) {
-	a := longAnswer()
-	msgs := answerMessages(a, english)
-	if len(msgs) < 2 {
-		t.Fatalf("%d messages, want a split", len(msgs))
+	a := longAnswer(10)
+	msgs, dropped := answerMessages(a, english)
+	if len(msgs) < 2 || dropped != 0 {
+		t.Fatalf("%d messages, %d characters dropped, want a split that keeps everything", len(msgs), dropped)
 	}
 	var got []string
 	for _, m := range msgs {
@@ -120,6 +123,90 @@ func TestLongAnswerKeepsEverything(t *testing.T) {
 	// The text comes first, then the sources.
 	if diff := cmp.Diff(want, got[:len(want)]); diff != "" {
 		t.Errorf("words lost or reordered by the split (-want +got):\n%s", diff)
+	}
+}
+
+// frenchAnswer is a French answer of n paragraphs of ten cited sentences.
+func frenchAnswer(n int) rag.Answer {
+	var paras []string
+	for i := range n {
+		var s []string
+		for j := range 10 {
+			s = append(s, fmt.Sprintf("Le paragraphe %d, phrase %d, décrit comment l'intrusion a progressé dans le réseau [%d].", i, j, j%3+1))
+		}
+		paras = append(paras, strings.Join(s, " "))
+	}
+	a := rag.Answer{Question: "Que s'est-il passé ?", Grounded: true, Text: strings.Join(paras, "\n\n")}
+	for n := 1; n <= 3; n++ {
+		a.Citations = append(a.Citations, cite(n, fmt.Sprintf("Rapport, partie %d", n), fmt.Sprintf("https://example.fr/r/%d", n), "CERT-FR"))
+	}
+	return a
+}
+
+func TestAnswerMessageCap(t *testing.T) {
+	t.Parallel()
+	ungrounded := longAnswer(200)
+	ungrounded.Grounded, ungrounded.Citations = false, nil
+	ungrounded.Closest = []rag.Hit{{Title: "Closest one", URL: "https://example.org/c1"}, {Title: "Closest two", URL: "https://example.org/c2"}}
+	manySources := longAnswer(5)
+	manySources.Citations = nil
+	for n := 1; n <= 200; n++ {
+		manySources.Citations = append(manySources.Citations, cite(n, strings.Repeat("Long title ", 30), fmt.Sprintf("https://example.org/%d/%s", n, strings.Repeat("x", 300)), "Source"))
+	}
+	tests := []struct {
+		name      string
+		answer    rag.Answer
+		lang      lang
+		note      string
+		wantLinks []string // every one must be shown
+		wantText  bool     // the cut keeps a good share of the text
+	}{
+		{"runaway_en", longAnswer(300), english, "(answer truncated", []string{"https://example.org/r/1)", "https://example.org/r/10)"}, true},
+		{"runaway_fr", frenchAnswer(300), french, "(réponse tronquée", []string{"https://example.fr/r/1)", "https://example.fr/r/3)"}, true},
+		{"just_over_en", longAnswer(18), english, "(answer truncated", []string{"https://example.org/r/10)"}, true},
+		{"ungrounded_closest_en", ungrounded, english, "(answer truncated", []string{"https://example.org/c1)", "https://example.org/c2)"}, true},
+		{"sources_overflow_fr", manySources, french, "(réponse tronquée", []string{"https://example.org/1/"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			msgs, dropped := answerMessages(tt.answer, tt.lang)
+			checkLimits(t, msgs)
+			if len(msgs) > MaxAnswerMessages {
+				t.Errorf("%d messages, want at most %d", len(msgs), MaxAnswerMessages)
+			}
+			var all strings.Builder
+			for _, m := range msgs {
+				for _, e := range m.Embeds {
+					all.WriteString(e.Description + "\n")
+				}
+			}
+			shown := all.String()
+			if strings.Count(shown, tt.note) != 1 {
+				t.Errorf("want the note %q once in:\n%s", tt.note, shown)
+			}
+			for _, l := range tt.wantLinks {
+				if !strings.Contains(shown, l) {
+					t.Errorf("source link %q lost", l)
+				}
+			}
+			// What is shown of the text is its beginning, cut between words.
+			words := strings.Fields(tt.answer.Text)
+			got := strings.Fields(shown)
+			kept := 0
+			for kept < len(words) && kept < len(got) && got[kept] == words[kept] {
+				kept++
+			}
+			if kept == len(words) || dropped <= 0 {
+				t.Errorf("kept %d of %d words, dropped %d characters: want a cut", kept, len(words), dropped)
+			}
+			if keptChars := runeLen(strings.Join(words[:kept], " ")); tt.wantText && keptChars < 2*maxEmbedDescription {
+				t.Errorf("kept only %d characters of text, want most of %d messages", keptChars, MaxAnswerMessages)
+			}
+			if kept < len(got) && !strings.HasPrefix(got[kept], "_…") {
+				t.Errorf("after the kept text comes %q, want the note", got[kept])
+			}
+		})
 	}
 }
 
@@ -281,14 +368,23 @@ func FuzzSplitText(f *testing.F) {
 func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
 
 func BenchmarkSplitText(b *testing.B) {
-	text := longAnswer().Text
+	text := longAnswer(30).Text
 	for b.Loop() {
 		splitText(text, maxEmbedDescription)
 	}
 }
 
 func BenchmarkAnswerMessages(b *testing.B) {
-	a := longAnswer()
+	a := longAnswer(10)
+	for b.Loop() {
+		answerMessages(a, english)
+	}
+}
+
+// BenchmarkAnswerMessagesCapped is a runaway answer (about 270,000
+// characters) cut to MaxAnswerMessages.
+func BenchmarkAnswerMessagesCapped(b *testing.B) {
+	a := longAnswer(300)
 	for b.Loop() {
 		answerMessages(a, english)
 	}

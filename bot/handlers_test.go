@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -154,6 +156,10 @@ func (s *stubFeeds) Add(_ context.Context, u, by string) (SourceAdded, error) {
 		return SourceAdded{}, &UnreadableSourceError{URL: u, Err: errors.New("feed https://therecord.media/missing: http status 404 Not Found")}
 	case "https://example.org/rss":
 		return SourceAdded{}, ErrFeedFollowed
+	case "https://exemple-introuvable.fr/rss": // as Go reports a name that does not resolve
+		return SourceAdded{}, &UnreadableSourceError{URL: u, Err: fmt.Errorf("feed %s: %w", u, &url.Error{Op: "Get", URL: u,
+			Err: &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "exemple-introuvable.fr",
+				Server: "127.0.0.53:53", IsNotFound: true}}})}
 	}
 	return SourceAdded{}, errors.New("stub: unexpected URL")
 }

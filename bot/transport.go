@@ -36,19 +36,50 @@ type rewriter struct {
 }
 
 func (rw rewriter) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.URL.Host != discordHost || !strings.HasPrefix(r.URL.Path, "/api/") {
+	u, ok := moved(r.URL, rw.base)
+	if !ok {
 		return rw.next.RoundTrip(r)
 	}
-	u := *r.URL
-	u.Scheme = rw.base.Scheme
-	u.Host = rw.base.Host
-	prefix := strings.TrimSuffix(rw.base.Path, "/")
-	u.Path = prefix + r.URL.Path
-	if r.URL.RawPath != "" {
-		u.RawPath = prefix + r.URL.RawPath
-	}
 	out := r.Clone(r.Context())
-	out.URL = &u
+	out.URL = u
 	out.Host = ""
 	return rw.next.RoundTrip(out)
+}
+
+// moved returns where a request for u goes with base: a Discord API URL
+// moves to base's scheme and host, base's path before its own; ok is false
+// for any other URL, which stays.
+func moved(u, base *url.URL) (*url.URL, bool) {
+	if base == nil || u.Host != discordHost || !strings.HasPrefix(u.Path, "/api/") {
+		return u, false
+	}
+	m := *u
+	m.Scheme = base.Scheme
+	m.Host = base.Host
+	prefix := strings.TrimSuffix(base.Path, "/")
+	m.Path = prefix + u.Path
+	if u.RawPath != "" {
+		m.RawPath = prefix + u.RawPath
+	}
+	return &m, true
+}
+
+// dialled makes a failed request's error name the URL actually requested:
+// discordgo's requests name https://discord.com/api/..., which base may
+// have sent elsewhere ("connection refused" from discord.com would send
+// the operator looking in the wrong place).
+func dialled(err error, base *url.URL) error {
+	ue, ok := err.(*url.Error)
+	if !ok {
+		return err
+	}
+	u, perr := url.Parse(ue.URL)
+	if perr != nil {
+		return err
+	}
+	m, ok := moved(u, base)
+	if !ok {
+		return err
+	}
+	return &url.Error{Op: ue.Op, URL: m.String(), Err: ue.Err}
 }

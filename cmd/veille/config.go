@@ -23,6 +23,9 @@ type Config struct {
 	LLMAPIKey  secret
 	LLMModel   string
 	LLMTimeout time.Duration
+	// LLMDeadline bounds a command line run's total time with the model,
+	// retries included, before it answers extractively.
+	LLMDeadline time.Duration
 
 	EmbedProvider string // local, openai, ollama
 	EmbedBaseURL  string
@@ -117,6 +120,15 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			bad("LLM_TIMEOUT", "%q is not a positive duration (e.g. 60s)", v)
 		} else {
 			c.LLMTimeout = d
+		}
+	}
+	c.LLMDeadline = 30 * time.Second
+	if v := get("LLM_DEADLINE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			bad("LLM_DEADLINE", "%q is not a positive duration (e.g. 30s)", v)
+		} else {
+			c.LLMDeadline = d
 		}
 	}
 	if c.LLMBaseURL != "" && c.LLMModel == "" {

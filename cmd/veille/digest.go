@@ -20,7 +20,7 @@ const digestStateName = "digest.json"
 // digest prints what the daily digest would post now.
 func (a *app) digest(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("digest", flag.ContinueOnError)
-	since := fs.Duration("since", 0, "cover articles of this last period (default: since the last digest posted, else 24h)")
+	since := fs.String("since", "", "cover articles since: a duration (30d, 48h) or a date (2024-03-01) (default: since the last digest posted, else 24h)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	lang := fs.String("lang", "fr", "language of the header: fr or en")
 	pos, err := parseFlags(fs, args)
@@ -28,10 +28,14 @@ func (a *app) digest(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("usage: veille digest [--since DURATION] [--json] [--lang fr|en]")
+		return usagef("usage: veille digest [--since D] [--json] [--lang fr|en]")
 	}
-	if *since < 0 {
-		return usagef("--since must be positive")
+	now := time.Now()
+	var from time.Time
+	if *since != "" {
+		if from, err = parseSince(now, *since); err != nil {
+			return err
+		}
 	}
 	if *lang != "fr" && *lang != "en" {
 		return usagef("--lang must be fr or en")
@@ -40,11 +44,10 @@ func (a *app) digest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	from := now.Add(-24 * time.Hour)
-	if *since > 0 {
-		from = now.Add(-*since)
-	} else if a.cfg.DigestChannelID != "" {
+	if from.IsZero() {
+		from = now.Add(-24 * time.Hour)
+	}
+	if *since == "" && a.cfg.DigestChannelID != "" {
 		// Read-only: the command line never records a run.
 		if st, err := digest.OpenStore(filepath.Join(a.cfg.DataDir, digestStateName)); err == nil {
 			if last := st.Last(a.cfg.DigestChannelID); !last.At.IsZero() {

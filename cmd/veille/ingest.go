@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,11 +25,11 @@ import (
 const lockWait = 30 * time.Second
 
 func (a *app) ingest(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
-	reindex := fs.Bool("reindex", false, "rebuild the whole index with the configured embedder")
+	flags := flag.NewFlagSet("ingest", flag.ContinueOnError)
+	reindex := flags.Bool("reindex", false, "rebuild the whole index with the configured embedder")
 	var feedArgs multiFlag
-	fs.Var(&feedArgs, "feed", "RSS/Atom/OPML feed URL (repeatable)")
-	paths, err := parseFlags(fs, args)
+	flags.Var(&feedArgs, "feed", "an RSS/Atom/JSON feed or an OPML list, by URL or as a local file (repeatable)")
+	paths, err := parseFlags(flags, args)
 	if err != nil {
 		return err
 	}
@@ -41,6 +42,12 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 		}
 	}
 
+	if *reindex {
+		// Checked before taking the lock, which would create the directory.
+		if _, err := os.Stat(a.indexPath()); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("nothing to rebuild: no index at %s (run veille ingest first)", a.indexPath())
+		}
+	}
 	release, err := a.lock(ctx)
 	if err != nil {
 		return err
@@ -62,6 +69,9 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 		}
 		if ix, err = rag.New(opts); err != nil {
 			return err
+		}
+		if len(stored) == 0 && len(paths) == 0 && len(feedArgs) == 0 {
+			return fmt.Errorf("nothing to rebuild: the index at %s holds no article", a.indexPath())
 		}
 		arts = stored
 		fmt.Fprintf(a.stderr, "Rebuilding the index of %d articles with %s.\n", len(stored), opts.Embedder.Identity())
@@ -87,24 +97,29 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("load articles: %w", err)
 	}
-	var fstore *feeds.Store
+	var got fetched
 	if len(pages) > 0 || len(feedArgs) > 0 {
-		var more []article.Article
-		var errs []error
-		more, fstore, errs, err = a.fetch(ctx, pages, feedArgs)
-		if err != nil {
+		if got, err = a.fetch(ctx, pages, feedArgs); err != nil {
 			return err
 		}
-		arts, problems = append(arts, more...), append(problems, errs...)
+		arts, problems = append(arts, got.arts...), append(problems, got.problems...)
 	}
 	for _, p := range problems {
 		fmt.Fprintf(a.stderr, "skipped %v\n", p)
 	}
+	// Every feed failing is a failure (each said why above); some failing
+	// is a warning.
+	var allFeedsFailed error
+	if got.feeds > 0 && got.failed == got.feeds {
+		allFeedsFailed = fmt.Errorf("every feed failed (%d)", got.feeds)
+	}
 	if len(arts) == 0 {
-		if len(problems) > 0 && len(feedArgs) == 0 {
+		switch {
+		case allFeedsFailed != nil:
+			return allFeedsFailed
+		case len(problems) > 0 && len(feedArgs) == 0:
 			return fmt.Errorf("nothing to index: %d input(s) could not be read", len(problems))
-		}
-		if len(feedArgs) == 0 {
+		case len(feedArgs) == 0:
 			return fmt.Errorf("nothing to index in %s", strings.Join(paths, ", "))
 		}
 	}
@@ -121,15 +136,15 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 	}
 	// Feed state is saved only once its articles are safely indexed, so a
 	// failed ingest fetches them again next time.
-	if fstore != nil {
-		if err := fstore.Save(); err != nil {
+	if got.store != nil {
+		if err := got.store.Save(); err != nil {
 			return fmt.Errorf("save feed state: %w", err)
 		}
 	}
 	fmt.Fprintf(a.stdout, "%d new, %d updated, %d unchanged, %d duplicate articles; %d chunks embedded; %d skipped. Index: %d articles, %d chunks (%s).\n",
-		res.Added, res.Updated, res.Unchanged, res.Duplicate, res.Chunks, len(problems)+len(res.Skipped),
+		res.Added, res.Updated, res.Unchanged, res.Duplicate, res.Chunks, len(problems)+len(res.Skipped)+got.failed,
 		ix.Len(), ix.Chunks(), a.indexPath())
-	return nil
+	return allFeedsFailed
 }
 
 // lock takes the data directory's writer lock, telling the user if it waits.
@@ -228,47 +243,62 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 // feedStateName is the feed refresh state file in the data directory.
 const feedStateName = "feeds.json"
 
-// fetch downloads web pages and feeds (URLs or OPML files) named by the
-// operator, who is trusted: private and loopback addresses are allowed.
-func (a *app) fetch(ctx context.Context, pages, feedArgs []string) ([]article.Article, *feeds.Store, []error, error) {
+// fetched is what fetching the pages and --feed arguments gave.
+type fetched struct {
+	arts  []article.Article
+	store *feeds.Store // nil without --feed
+	// problems are the pages and feed lists that could not be read, for
+	// the caller to print; a failing feed is logged by the fetcher.
+	problems []error
+	// feeds counts the feeds asked for (a list that could not be read
+	// counts as one), failed those that failed.
+	feeds, failed int
+}
+
+// fetch downloads web pages and feeds (URLs, OPML lists or feed files)
+// named by the operator, who is trusted: private and loopback addresses
+// are allowed.
+func (a *app) fetch(ctx context.Context, pages, feedArgs []string) (fetched, error) {
 	f := feeds.New(feeds.Config{AllowPrivate: true, Logger: a.log.With("component", "feeds")})
-	var arts []article.Article
-	var problems []error
+	var out fetched
 	for _, u := range pages {
 		art, err := f.Page(ctx, u)
 		if err != nil {
-			problems = append(problems, fmt.Errorf("%s: %w", u, err))
+			out.problems = append(out.problems, fmt.Errorf("%s: %w", u, err))
 			continue
 		}
-		arts = append(arts, art)
+		out.arts = append(out.arts, art)
 	}
 	if len(feedArgs) == 0 {
-		return arts, nil, problems, nil
+		return out, nil
 	}
 	st, err := feeds.OpenStore(filepath.Join(a.cfg.DataDir, feedStateName))
 	if err != nil {
-		return nil, nil, nil, err
+		return out, err
 	}
-	var urls []string
+	out.store = st
+	var urls, files []string
+	listFailed := func(err error) {
+		out.problems = append(out.problems, err)
+		out.feeds++
+		out.failed++
+	}
 	for _, arg := range feedArgs {
 		switch {
 		case !isHTTPURL(arg):
-			file, err := os.Open(arg)
-			if err != nil {
-				problems = append(problems, err)
-				continue
+			list, err := readFeedList(arg)
+			switch {
+			case errors.Is(err, feeds.ErrNotOPML):
+				files = append(files, arg) // a feed document itself
+			case err != nil:
+				listFailed(err)
+			default:
+				urls = append(urls, list...)
 			}
-			list, err := feeds.ReadOPML(file)
-			file.Close()
-			if err != nil {
-				problems = append(problems, fmt.Errorf("%s: %w", arg, err))
-				continue
-			}
-			urls = append(urls, list...)
 		case strings.HasSuffix(strings.ToLower(arg), ".opml"):
 			list, err := f.OPML(ctx, arg)
 			if err != nil {
-				problems = append(problems, fmt.Errorf("%s: %w", arg, err))
+				listFailed(fmt.Errorf("%s: %w", arg, err))
 				continue
 			}
 			urls = append(urls, list...)
@@ -276,6 +306,7 @@ func (a *app) fetch(ctx context.Context, pages, feedArgs []string) ([]article.Ar
 			urls = append(urls, arg)
 		}
 	}
+	urls = unique(urls)
 	// Asked for explicitly: no backoff.
 	for _, u := range urls {
 		s := st.Get(u)
@@ -283,6 +314,55 @@ func (a *app) fetch(ctx context.Context, pages, feedArgs []string) ([]article.Ar
 		st.Put(s)
 	}
 	more, errs := f.Refresh(ctx, urls, st)
-	fmt.Fprintf(a.stderr, "%d feed(s) fetched, %d new or changed article(s).\n", len(urls), len(more))
-	return append(arts, more...), st, append(problems, errs...), nil
+	for _, path := range unique(files) {
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs // the state's key, wherever ingest runs from
+		}
+		arts, next, err := f.FeedFile(ctx, path, st.Get(path))
+		if ctx.Err() == nil {
+			st.Put(next)
+		}
+		if err != nil {
+			a.log.Error("feed file unreadable", "path", path, "err", err)
+			errs = append(errs, err)
+			continue
+		}
+		more = append(more, arts...)
+	}
+	out.arts = append(out.arts, more...)
+	out.feeds += len(urls) + len(unique(files))
+	out.failed += len(errs)
+	fmt.Fprintf(a.stderr, "%d of %d feed(s) read, %d new or changed article(s).\n", out.feeds-out.failed, out.feeds, len(more))
+	if out.failed > 0 && out.failed < out.feeds {
+		fmt.Fprintf(a.stderr, "warning: %d of %d feed(s) failed (see above).\n", out.failed, out.feeds)
+	}
+	return out, nil
+}
+
+// readFeedList reads a local OPML file's feed URLs; feeds.ErrNotOPML
+// tells a file that is something else, e.g. a feed.
+func readFeedList(path string) ([]string, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, err // names the path
+	}
+	defer file.Close()
+	list, err := feeds.ReadOPML(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err) // errors.Is ErrNotOPML still
+	}
+	return list, nil
+}
+
+// unique drops repeated strings, keeping the first of each in order.
+func unique(ss []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }

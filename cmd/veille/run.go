@@ -10,36 +10,82 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/veille/veille/rag"
 	"github.com/veille/veille/rag/embed"
 	"github.com/veille/veille/rag/llm"
 )
 
-const usageText = `Veille answers questions from news articles, citing them.
+// commands lists each command's synopsis and what it does: the usage text
+// and each command's --help are made from it.
+var commands = []struct{ name, synopsis, about string }{
+	{"ingest", "ingest [--feed URL|FILE]... [--reindex] [PATH|URL ...]", `index files, folders (.md, .txt, .html, .jsonl);
+no argument: the bundled articles; URL: a web page
+--feed URL|FILE (repeatable) an RSS/Atom/JSON feed, or an OPML list,
+  by URL or as a local file
+--reindex rebuilds the index with the configured embedder`},
+	{"ask", "ask [--json] [-k N] [--source S] [--since D] QUESTION", "answer with numbered, cited sources"},
+	{"search", "search [--json] [-k N] [--source S] [--since D] QUERY", "matching articles, one row per article, best first"},
+	{"digest", "digest [--since D] [--json] [--lang fr|en]", "what the daily digest would post now (--since 30d, 48h or 2024-03-01)"},
+	{"eval", "eval --corpus FILE --questions FILE [-k N] [--retriever hybrid|dense|lexical] [--predictions FILE] [--json]", "retrieval quality: Recall@1/5/10 and MRR@10"},
+	{"bot", "bot", "run the Discord bot (needs DISCORD_TOKEN); refreshes FEEDS"},
+	{"version", "version", "print the version"},
+}
 
-Usage:
-  veille [--data-dir DIR] <command> [flags] [args]
+// usageText is what veille --help prints.
+var usageText = func() string {
+	var b strings.Builder
+	b.WriteString("Veille answers questions from news articles, citing them.\n\nUsage:\n  veille [--data-dir DIR] <command> [flags] [args]\n\nCommands:\n")
+	for _, c := range commands {
+		b.WriteString("  " + c.synopsis + "\n")
+		for _, line := range strings.Split(c.about, "\n") {
+			b.WriteString("        " + line + "\n")
+		}
+	}
+	b.WriteString("\nThe data directory defaults to $VEILLE_DATA_DIR, else ./.veille.\n" +
+		"Configuration comes from the environment and a .env file (see .env.example).\n")
+	return b.String()
+}()
 
-Commands:
-  ingest [PATH|URL ...]   index files, folders (.md, .txt, .html, .jsonl);
-                          no argument: the bundled articles; URL: a web page
-                          --feed URL|FILE.opml (repeatable) RSS/Atom/JSON feeds
-                          --reindex rebuilds the index with the configured embedder
-  ask    [--json] [-k N] [--source S] [--since D] QUESTION
-                          answer with numbered, cited sources
-  search [--json] [-k N] [--source S] [--since D] QUERY
-                          matching articles, one row per article, best first
-  digest [--since DURATION] [--json] [--lang fr|en]
-                          what the daily digest would post now
-  eval   --corpus FILE --questions FILE [-k N] [--predictions FILE] [--json]
-                          retrieval quality: Recall@1/5/10 and MRR@10
-  bot                     run the Discord bot (needs DISCORD_TOKEN); refreshes FEEDS
-  version                 print the version
+// helpText is a command's --help: its synopsis, what it does, its flags.
+func helpText(fs *flag.FlagSet) string {
+	var b strings.Builder
+	for _, c := range commands {
+		if c.name == fs.Name() {
+			b.WriteString("usage: veille [--data-dir DIR] " + c.synopsis + "\n\n" + c.about + "\n")
+		}
+	}
+	var flags strings.Builder
+	fs.SetOutput(&flags)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+	if flags.Len() > 0 {
+		b.WriteString("\nFlags:\n" + flags.String())
+	}
+	return b.String()
+}
 
-The data directory defaults to $VEILLE_DATA_DIR, else ./.veille.
-Configuration comes from the environment and a .env file (see .env.example).
-`
+// helpRequest is a command's --help: printed to stdout, exit code 0.
+type helpRequest struct{ text string }
+
+func (h *helpRequest) Error() string { return h.text }
+
+// wantsHelp reports whether a command's arguments ask for its help.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// globalFlags are the flags veille takes before the command.
+var globalFlags = []string{"data-dir"}
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
@@ -86,7 +132,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
-		return err
+		if !wantsHelp(rest[1:]) {
+			return err
+		}
+		cfg, _ = loadConfig(func(string) string { return "" }) // help needs no configuration
 	}
 	if *dataDir != "" {
 		cfg.DataDir = *dataDir
@@ -97,7 +146,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		newEmbedder: newEmbedder,
 		httpClient:  httpClient(),
 	}
-	cmd, cmdArgs := rest[0], rest[1:]
+	err = a.command(ctx, rest[0], rest[1:])
+	var h *helpRequest
+	if errors.As(err, &h) {
+		fmt.Fprint(stdout, h.text)
+		return nil
+	}
+	return err
+}
+
+// command runs one command.
+func (a *app) command(ctx context.Context, cmd string, cmdArgs []string) error {
 	switch cmd {
 	case "ingest":
 		return a.ingest(ctx, cmdArgs)
@@ -112,7 +171,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "bot":
 		return a.serve(ctx, cmdArgs)
 	case "version":
-		fmt.Fprintln(stdout, "veille", version)
+		fmt.Fprintln(a.stdout, "veille", version)
 		return nil
 	default:
 		return usagef("unknown command %q\n\n%s", cmd, usageText)
@@ -149,8 +208,17 @@ func httpClient() *http.Client {
 	return &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 }
 
-// newEngine wires the answerer: a chat model when LLM_BASE_URL is set.
+// newEngine wires the answerer of a command line run: a chat model when
+// LLM_BASE_URL is set, given LLM_DEADLINE in all (retries included) before
+// the engine answers extractively.
 func (a *app) newEngine(ix *rag.Index) (*rag.Engine, error) {
+	return a.engine(ix, a.cfg.LLMDeadline)
+}
+
+// engine wires the answerer with a model time budget; 0 leaves the model
+// unbounded but for each attempt's LLM_TIMEOUT (the bot bounds each answer
+// with its own timeout).
+func (a *app) engine(ix *rag.Index, budget time.Duration) (*rag.Engine, error) {
 	if a.cfg.LLMBaseURL == "" {
 		return rag.NewEngine(ix, nil, a.log).WithLocation(a.cfg.DigestTZ), nil
 	}
@@ -161,7 +229,10 @@ func (a *app) newEngine(ix *rag.Index) (*rag.Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("language model: %w", err)
 	}
-	return rag.NewEngine(ix, c, a.log).WithLocation(a.cfg.DigestTZ), nil
+	if budget <= 0 {
+		return rag.NewEngine(ix, c, a.log).WithLocation(a.cfg.DigestTZ), nil
+	}
+	return rag.NewEngine(ix, llm.NewBudget(c, budget), a.log).WithLocation(a.cfg.DigestTZ), nil
 }
 
 func (a *app) indexPath() string { return filepath.Join(a.cfg.DataDir, rag.SnapshotName) }
@@ -182,10 +253,13 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				var b strings.Builder
-				fs.SetOutput(&b)
-				fs.PrintDefaults()
-				return nil, usagef("usage of %s:\n%s", fs.Name(), b.String())
+				return nil, &helpRequest{text: helpText(fs)}
+			}
+			for _, g := range globalFlags {
+				if strings.Contains(err.Error(), "not defined: -"+g) {
+					return nil, usagef("%s: %v (--%s is a global flag: put it before the command, as in veille --%s DIR %s …)",
+						fs.Name(), err, g, g, fs.Name())
+				}
 			}
 			return nil, usagef("%s: %v", fs.Name(), err)
 		}

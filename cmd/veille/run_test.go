@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -205,6 +207,38 @@ func TestAskWithLanguageModelAndFallback(t *testing.T) {
 	}
 }
 
+// TestAskModelDeadline: a hung model costs a command line answer
+// LLM_DEADLINE in all — the rewrite of an English question and the
+// generation share it — not three attempts of LLM_TIMEOUT each; the answer
+// is then extractive, retrieval untouched by the deadline.
+func TestAskModelDeadline(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.NewServer(t)
+	srv.Slow(10, time.Minute)
+	env := map[string]string{"VEILLE_DATA_DIR": t.TempDir(), "LLM_BASE_URL": srv.URL(), "LLM_MODEL": "fake",
+		"LLM_TIMEOUT": "20s", "LLM_DEADLINE": "1s"}
+	veille(t, map[string]string{"VEILLE_DATA_DIR": env["VEILLE_DATA_DIR"]}, "ingest") // index without the model's clock running
+	start := time.Now()
+	out, errs, code := veille(t, env, "ask", "--json", "Who is the mastermind of the Lapsus$ group?")
+	elapsed := time.Since(start)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got askOut
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Generated || got.Note == "" || len(got.Citations) == 0 {
+		t.Errorf("ask with a hung model = %+v, want an extractive answer with a note", got)
+	}
+	if elapsed > 8*time.Second {
+		t.Errorf("ask took %v with LLM_DEADLINE=1s", elapsed)
+	}
+	if n := len(srv.ChatRequests()); n == 0 {
+		t.Error("the model was never asked")
+	}
+}
+
 const testFeed = `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>
 <title>Cyber Actu</title><link>https://cyber.example/</link><language>fr</language>
@@ -306,5 +340,120 @@ func TestChangingTheEmbedderNamesReindex(t *testing.T) {
 	}
 	if _, errs, code := veille(t, env, "ask", "Qui serait le cerveau du groupe Lapsus$ ?"); code != 0 {
 		t.Fatalf("ask after reindex: %s", errs)
+	}
+}
+
+// TestIngestFeeds: --feed takes URLs, OPML lists and feed files; every
+// feed failing is an error, some failing a warning, each error said once.
+func TestIngestFeeds(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	rss := filepath.Join(dir, "cyber.xml")
+	if err := os.WriteFile(rss, []byte(testFeed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String() + "/rss"
+	l.Close()
+	missing := filepath.Join(dir, "missing.opml")
+	tests := []struct {
+		name  string
+		feeds []string
+		code  int
+		want  []string
+		once  []string // said exactly once
+	}{
+		{"every feed failed", []string{closed, missing}, 1,
+			[]string{"0 of 2 feed(s) read", "every feed failed (2)"}, []string{"connection refused", "missing.opml"}},
+		{"some failed", []string{closed, rss}, 0,
+			[]string{"1 of 2 feed(s) read, 1 new", "warning: 1 of 2 feed(s) failed", "1 new"}, []string{"connection refused"}},
+		{"a feed file", []string{rss}, 0, []string{"1 of 1 feed(s) read, 1 new", "1 new"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"VEILLE_DATA_DIR": t.TempDir()}
+			args := []string{"ingest"}
+			for _, f := range tt.feeds {
+				args = append(args, "--feed", f)
+			}
+			out, errs, code := veille(t, env, args...)
+			all := out + errs
+			if code != tt.code {
+				t.Errorf("exit %d, want %d:\n%s", code, tt.code, all)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("output lacks %q:\n%s", w, all)
+				}
+			}
+			for _, w := range tt.once {
+				if n := strings.Count(all, w); n != 1 {
+					t.Errorf("%q said %d times, want once:\n%s", w, n, all)
+				}
+			}
+		})
+	}
+	// A feed file's items are remembered like a URL's.
+	env := map[string]string{"VEILLE_DATA_DIR": t.TempDir()}
+	veille(t, env, "ingest", "--feed", rss)
+	out, errs, code := veille(t, env, "ingest", "--feed", rss)
+	if code != 0 || !strings.Contains(errs, "1 of 1 feed(s) read, 0 new") || !strings.HasPrefix(out, "0 new") {
+		t.Errorf("second ingest of a feed file: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+func TestCommandHelp(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ cmd, flag string }{
+		{"ask", "-json"}, {"search", "-source"}, {"ingest", "-feed"}, {"digest", "-since"}, {"eval", "-corpus"}, {"bot", ""},
+	} {
+		t.Run(tt.cmd, func(t *testing.T) {
+			t.Parallel()
+			// A broken configuration does not stand in the way of help.
+			out, errs, code := veille(t, map[string]string{"VEILLE_DATA_DIR": t.TempDir(), "LOG_LEVEL": "loud"}, tt.cmd, "--help")
+			if code != 0 || !strings.HasPrefix(out, "usage: veille [--data-dir DIR] "+tt.cmd) || !strings.Contains(out, tt.flag) {
+				t.Errorf("%s --help: exit %d, stdout %q, stderr %q; want exit 0 with the synopsis and flags", tt.cmd, code, out, errs)
+			}
+		})
+	}
+}
+
+func TestCommandLineMistakes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"global flag after the command", []string{"ask", "--data-dir", "x", "q"}, 2, "put it before the command"},
+		{"digest since days", []string{"digest", "--since", "30d"}, 0, ""},
+		{"digest since a date", []string{"digest", "--since", "2022-01-01", "--json"}, 0, ""},
+		{"digest since nonsense", []string{"digest", "--since", "soon"}, 2, "--since"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, errs, code := veille(t, map[string]string{"VEILLE_DATA_DIR": t.TempDir()}, tt.args...)
+			if code != tt.code || !strings.Contains(errs, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, errs, tt.code, tt.want)
+			}
+		})
+	}
+}
+
+func TestReindexEmptyDirWritesNothing(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	_, errs, code := veille(t, map[string]string{"VEILLE_DATA_DIR": dir}, "ingest", "--reindex")
+	if code != 1 || !strings.Contains(errs, filepath.Join(dir, "index.veille")) {
+		t.Errorf("exit %d, stderr %q; want exit 1 naming the index path", code, errs)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("data directory created (write.lock left behind?): %v", err)
 	}
 }

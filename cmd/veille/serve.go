@@ -39,7 +39,8 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	eng, err := a.newEngine(ix)
+	// No overall model budget: the bot bounds each answer (AnswerTimeout).
+	eng, err := a.engine(ix, 0)
 	if err != nil {
 		return err
 	}

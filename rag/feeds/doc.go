@@ -1,6 +1,6 @@
 // Package feeds keeps Veille's index current from the news sites users follow:
-// it fetches RSS 2.0, Atom and JSON Feed documents with conditional GET, reads
-// OPML subscription lists, extracts the main text of web pages (readability)
+// it fetches RSS 2.0, Atom and JSON Feed documents with conditional GET (or
+// reads one from a local file, FeedFile), reads OPML subscription lists, extracts the main text of web pages (readability)
 // when a feed only carries summaries, and remembers per-feed state (validators,
 // failures, back-off, what was already seen) so that a refresh returns only new
 // or changed articles, once each across feeds.

@@ -7,9 +7,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -61,6 +63,40 @@ func (f *Fetcher) Feed(ctx context.Context, feedURL string, prev State) ([]artic
 }
 
 func (f *Fetcher) feed(ctx context.Context, feedURL string, prev State, seen *seenIndex) ([]article.Article, State, error) {
+	return f.track(ctx, feedURL, prev, seen, f.fetchFeed)
+}
+
+// FeedFile reads a feed document (RSS 2.0, Atom or JSON Feed) from a local
+// file as Feed reads one fetched: items prev has not seen become articles,
+// their pages fetched when they carry only a summary, and the returned
+// state (keyed by path) records them. Relative item links cannot be
+// resolved and are skipped.
+func (f *Fetcher) FeedFile(ctx context.Context, path string, prev State) ([]article.Article, State, error) {
+	return f.track(ctx, path, prev, newSeenIndex(prev), func(ctx context.Context, st *State, seen *seenIndex) ([]article.Article, error) {
+		file, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer file.Close()
+		body, err := io.ReadAll(io.LimitReader(file, f.maxBytes+1))
+		if err != nil {
+			return nil, err
+		}
+		if int64(len(body)) > f.maxBytes {
+			return nil, ErrTooLarge
+		}
+		feed, err := parseFeed(body)
+		if err != nil {
+			return nil, err
+		}
+		return f.items(ctx, st, feed, nil, seen), nil
+	})
+}
+
+// track runs fetch for the feed named key and records the outcome in the
+// state it returns; see Feed.
+func (f *Fetcher) track(ctx context.Context, feedURL string, prev State, seen *seenIndex,
+	fetch func(ctx context.Context, st *State, seen *seenIndex) ([]article.Article, error)) ([]article.Article, State, error) {
 	st := prev.clone()
 	st.URL = feedURL
 	if st.Seen == nil {
@@ -68,7 +104,7 @@ func (f *Fetcher) feed(ctx context.Context, feedURL string, prev State, seen *se
 	}
 	now := f.now()
 	st.LastAttempt = now
-	arts, err := f.fetchFeed(ctx, &st, seen)
+	arts, err := fetch(ctx, &st, seen)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, prev, fmt.Errorf("feed %s: %w", feedURL, context.Cause(ctx))
@@ -108,7 +144,17 @@ func (f *Fetcher) fetchFeed(ctx context.Context, st *State, seen *seenIndex) ([]
 	// Validators are kept only once the body was read and parsed: a broken
 	// response must not be answered 304 next time.
 	st.ETag, st.LastModified = resp.etag, resp.lastModified
+	out := f.items(ctx, st, feed, resp.url, seen)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return out, nil
+}
 
+// items turns a parsed feed's items into the articles that are new, base
+// resolving their relative links; items that cannot be read are logged
+// and skipped. It stops when ctx ends.
+func (f *Fetcher) items(ctx context.Context, st *State, feed *gofeed.Feed, base *url.URL, seen *seenIndex) []article.Article {
 	items := feed.Items
 	if len(items) > maxItems {
 		f.log.Warn("feed truncated", "feed_url", st.URL, "items", len(items), "kept", maxItems)
@@ -120,14 +166,14 @@ func (f *Fetcher) fetchFeed(ctx context.Context, st *State, seen *seenIndex) ([]
 		if it == nil {
 			continue
 		}
-		a, ok, complete, err := f.item(ctx, st, feed, it, resp.url, seen, now)
+		a, ok, complete, err := f.item(ctx, st, feed, it, base, seen, now)
 		if !complete {
 			// Without validators the next fetch is a 200 and retries the page.
 			st.ETag, st.LastModified = "", ""
 		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return nil
 			}
 			f.log.Warn("skip feed item", "feed_url", st.URL, "item", cmpOr(it.Link, it.GUID), "err", err)
 			continue
@@ -136,7 +182,7 @@ func (f *Fetcher) fetchFeed(ctx context.Context, st *State, seen *seenIndex) ([]
 			out = append(out, a)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // item turns one feed item into an article and reports whether it is new,

@@ -37,18 +37,27 @@ func (c Checked) Err() error {
 
 // CheckCitations keeps only the citations of answer that can be trusted:
 //
-//   - a marker naming no given passage ([7] with three passages) is removed;
-//     markers may be written [1], [1][2], [1, 2], [1; 2] or [1-3];
-//   - a sentence keeps only the citations of passages sharing at least one
+//   - a marker naming no given passage ([7] with three passages) is removed,
+//     and so is any bracket holding digits but no letters that is not a
+//     well-formed marker ([-1], [0], [1-100000000]) or holding nothing ([]);
+//     markers may be written [1], [1][2], [1, 2], [1; 2] or [1-3]; brackets
+//     with words ([sic]) or an elision ([…]) are text;
+//   - each clause of a sentence is checked on its own (see splitClauses): a
+//     clause keeps only the citations of passages sharing at least one
 //     substantive word with it (four letters or more, not a stop word,
 //     compared on accent- and case-folded five-letter prefixes so that
-//     "millions"/"million" or "attaque"/"attack" match); a sentence left
-//     with none is dropped, as is one whose only markers were invalid;
-//   - a sentence without any marker, or too short to judge, is kept as is;
+//     "millions"/"million" or "attaque"/"attack" match), and is dropped when
+//     left with none, or when its only markers were invalid;
+//   - a clause without a marker borrows those of the next clause that has
+//     some (else the previous one): it is dropped with that clause, or when
+//     it shares no substantive word with the passages that clause cites;
+//   - a sentence without any marker, or a clause too short to judge, is kept
+//     as is;
 //   - the remaining citations are renumbered in order of first use.
 //
 // The check is deliberately lenient: it catches citations of the wrong
-// passage and invented numbers, not subtle misreadings.
+// passage, invented numbers and claims that ride on another's citation,
+// not subtle misreadings.
 func CheckCitations(answer string, passages []Passage) Checked {
 	keys := make(map[int]map[string]bool, len(passages))
 	for _, p := range passages {
@@ -69,30 +78,20 @@ func CheckCitations(answer string, passages []Passage) Checked {
 	)
 	for _, seg := range splitSentences(answer) {
 		body, space := trimRightSpace(seg)
-		clusters := findClusters(body)
-		if len(clusters) == 0 {
+		if len(findClusters(body)) == 0 {
 			out.WriteString(seg)
 			continue
 		}
-		// Which given passages does the sentence cite, and which support it?
-		words := substantive(citationRE.ReplaceAllString(body, " "))
-		support := map[int]bool{}
-		anyValid := false
-		for _, cl := range clusters {
-			for _, n := range cl.nums {
-				if _, ok := keys[n]; !ok {
-					continue
-				}
-				anyValid = true
-				support[n] = len(words) == 0 || sharesAny(words, keys[n])
+		clauses := judgeClauses(splitClauses(body), keys)
+		var kept []clause
+		for _, c := range clauses {
+			if c.keep {
+				kept = append(kept, c)
+			} else {
+				res.Dropped++
 			}
 		}
-		kept := false
-		for _, ok := range support {
-			kept = kept || ok
-		}
-		if !anyValid || !kept {
-			res.Dropped++
+		if len(kept) == 0 {
 			if strings.Contains(space, "\n") {
 				// Keep the line or paragraph break the sentence ended.
 				trimTrailingBlanks(&out)
@@ -100,52 +99,302 @@ func CheckCitations(answer string, passages []Passage) Checked {
 			}
 			continue
 		}
-		// Rewrite the markers with the new numbers.
 		var sb strings.Builder
-		last := 0
-		for _, cl := range clusters {
-			var b strings.Builder
-			seen := map[int]bool{}
-			for _, n := range cl.nums {
-				if !support[n] || seen[n] {
-					continue
-				}
-				seen[n] = true
-				nn, ok := newOf[n]
-				if !ok {
-					res.Cited = append(res.Cited, n)
-					nn = len(res.Cited)
-					newOf[n] = nn
-				}
-				b.WriteString("[" + strconv.Itoa(nn) + "]")
-			}
-			prefix := body[last:cl.start]
-			if b.Len() == 0 {
-				// Removing the marker: take the space before it too.
-				prefix = strings.TrimRight(prefix, " \t")
-			}
-			sb.WriteString(prefix)
-			sb.WriteString(b.String())
-			last = cl.end
+		for _, c := range kept {
+			sb.WriteString(renumber(c, newOf, &res.Cited))
 		}
-		sb.WriteString(body[last:])
 		sentence := sb.String()
 		if !strings.HasPrefix(body, " ") && !strings.HasPrefix(body, "\t") {
 			// A removed marker opened the sentence: no stray indent.
 			sentence = strings.TrimLeft(sentence, " \t")
 		}
+		if kept[0].text != clauses[0].text {
+			sentence = openSentence(sentence)
+		}
+		if last := clauses[len(clauses)-1]; kept[len(kept)-1].text != last.text {
+			sentence = strings.TrimRightFunc(sentence, func(r rune) bool { return unicode.IsSpace(r) || r == ',' || r == ';' || r == ':' })
+			sentence += terminal(bracketRE.ReplaceAllString(last.text, ""))
+		}
 		out.WriteString(sentence)
 		out.WriteString(space)
 	}
-	res.Text = tidy(out.String())
+	res.Text = tidy(scrubMarkers(out.String(), len(res.Cited)))
 	return res
 }
 
-// citationRE matches one bracketed citation marker: [1], [1, 2], [1-3]…
-var citationRE = regexp.MustCompile(`\[\s*\d{1,4}(?:\s*[,;\-–—]\s*\d{1,4})*\s*\]`)
+// scrubMarkers removes the markers other than [1]..[n] that removing
+// others formed, as "[00[70000]]" leaves "[00]"; each pass shortens s.
+func scrubMarkers(s string, n int) string {
+	for {
+		locs := markerLocs(s)
+		var b strings.Builder
+		last := 0
+		for _, loc := range locs {
+			m := s[loc[0]:loc[1]]
+			if k, err := strconv.Atoi(m[1 : len(m)-1]); err == nil && k >= 1 && k <= n && m == "["+strconv.Itoa(k)+"]" {
+				continue
+			}
+			b.WriteString(s[last:loc[0]])
+			last = loc[1]
+		}
+		if last == 0 {
+			return s
+		}
+		b.WriteString(s[last:])
+		s = b.String()
+	}
+}
+
+// clause is one claim of a sentence and what the check made of it.
+type clause struct {
+	text     string
+	clusters []cluster
+	words    []string
+	support  map[int]bool // given passage cited → shares a word with the clause
+	keep     bool
+}
+
+// judgeClauses decides which clauses of one sentence stay; see
+// CheckCitations.
+func judgeClauses(texts []string, keys map[int]map[string]bool) []clause {
+	cs := make([]clause, len(texts))
+	for i, t := range texts {
+		c := clause{text: t, clusters: findClusters(t), support: map[int]bool{}}
+		c.words = substantive(bracketRE.ReplaceAllString(t, " "))
+		for _, cl := range c.clusters {
+			for _, n := range cl.nums {
+				if _, ok := keys[n]; ok {
+					c.support[n] = len(c.words) == 0 || sharesAny(c.words, keys[n])
+				}
+			}
+		}
+		for _, ok := range c.support {
+			c.keep = c.keep || ok
+		}
+		cs[i] = c
+	}
+	for i := range cs {
+		if len(cs[i].clusters) > 0 {
+			continue
+		}
+		ref := -1
+		for j := i + 1; j < len(cs) && ref < 0; j++ {
+			if len(cs[j].clusters) > 0 {
+				ref = j
+			}
+		}
+		for j := i - 1; j >= 0 && ref < 0; j-- {
+			if len(cs[j].clusters) > 0 {
+				ref = j
+			}
+		}
+		if ref < 0 || !cs[ref].keep {
+			continue // dropped with the clause whose citations it borrows
+		}
+		if len(cs[i].words) == 0 {
+			cs[i].keep = true
+			continue
+		}
+		for n, ok := range cs[ref].support {
+			if ok && sharesAny(cs[i].words, keys[n]) {
+				cs[i].keep = true
+			}
+		}
+	}
+	return cs
+}
+
+// renumber writes c with its supported citations under their new numbers,
+// numbering passages cited for the first time after those in cited.
+func renumber(c clause, newOf map[int]int, cited *[]int) string {
+	var sb strings.Builder
+	last := 0
+	for _, cl := range c.clusters {
+		var b strings.Builder
+		seen := map[int]bool{}
+		for _, n := range cl.nums {
+			if !c.support[n] || seen[n] {
+				continue
+			}
+			seen[n] = true
+			nn, ok := newOf[n]
+			if !ok {
+				*cited = append(*cited, n)
+				nn = len(*cited)
+				newOf[n] = nn
+			}
+			b.WriteString("[" + strconv.Itoa(nn) + "]")
+		}
+		prefix := c.text[last:cl.start]
+		if b.Len() == 0 {
+			// Removing the marker: take the space before it too.
+			prefix = strings.TrimRight(prefix, " \t")
+		}
+		sb.WriteString(prefix)
+		sb.WriteString(b.String())
+		last = cl.end
+	}
+	sb.WriteString(c.text[last:])
+	return sb.String()
+}
+
+// openSentence makes what was a later clause start a sentence: without the
+// separator and conjunction that tied it to the dropped clause before it,
+// and with a capital.
+func openSentence(s string) string {
+	lead := len(s) - len(strings.TrimLeft(s, " \t"))
+	rest := strings.TrimLeft(s[lead:], " \t,;:")
+	if w, after, ok := strings.Cut(rest, " "); ok && conjunctions[strings.ToLower(w)] {
+		rest = strings.TrimLeft(after, " \t")
+	}
+	r, n := utf8.DecodeRuneInString(rest)
+	return s[:lead] + string(unicode.ToUpper(r)) + rest[n:]
+}
+
+// terminalRE is the punctuation that ends a sentence, with closing quotes.
+var terminalRE = regexp.MustCompile(`[.!?…][.!?…"'»)”’*]*\s*$`)
+
+// terminal is the end punctuation of s, if any.
+func terminal(s string) string {
+	return strings.TrimSpace(terminalRE.FindString(strings.TrimSpace(s)))
+}
+
+// conjunctions are the French and English words that open a coordinated
+// clause: after a comma or a citation marker they start a new claim.
+var conjunctions = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`
+		et mais ou donc or ni car puis tandis alors cependant pourtant toutefois néanmoins
+		and but nor so yet while whereas although though however then`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// splitClauses cuts a sentence into the clauses CheckCitations judges
+// apart, so that joining them gives the sentence back. A citation marker
+// closes the claim it supports, and a claim also ends at a semicolon; so a
+// new clause starts
+//
+//   - at "; " (outside a marker);
+//   - at ", " followed by a coordinating conjunction ("…, et …", "…, but …");
+//   - after a marker followed by a conjunction ("… [1] et …", "… [1] and …");
+//   - after a marker followed by a capital, where the full stop is missing
+//     ("… [1] Les cheminots …").
+//
+// Each cut is made before the separator, which then opens the next clause.
+func splitClauses(s string) []string {
+	clusters := findClusters(s)
+	inMarker := func(i int) bool {
+		for _, c := range clusters {
+			if i >= c.start && i < c.end {
+				return true
+			}
+		}
+		return false
+	}
+	afterMarker := func(i int) bool {
+		for _, c := range clusters {
+			if c.end == i {
+				return true
+			}
+		}
+		return false
+	}
+	// conjAt reports whether s[i:] opens with a conjunction word.
+	conjAt := func(i int) bool {
+		end := i
+		for end < len(s) {
+			r, w := utf8.DecodeRuneInString(s[end:])
+			if !unicode.IsLetter(r) {
+				break
+			}
+			end += w
+		}
+		if end == i || end == len(s) {
+			return false
+		}
+		r, _ := utf8.DecodeRuneInString(s[end:])
+		return (unicode.IsSpace(r) || r == ',') && conjunctions[strings.ToLower(s[i:end])]
+	}
+	var cuts []int
+	for i := 0; i < len(s); i++ {
+		if inMarker(i) {
+			continue
+		}
+		switch {
+		case s[i] == ';' && i+1 < len(s) && (s[i+1] == ' ' || s[i+1] == '\t'):
+			cut := i
+			for cut > 0 && (s[cut-1] == ' ' || s[cut-1] == '\t') {
+				cut-- // French spacing before ";"
+			}
+			cuts = append(cuts, cut)
+		case s[i] == ',' && i+1 < len(s) && s[i+1] == ' ' && conjAt(skipBlanks(s, i+1)):
+			cuts = append(cuts, i)
+		case (s[i] == ' ' || s[i] == '\t') && afterMarker(i):
+			j := skipBlanks(s, i)
+			if j == len(s) {
+				continue
+			}
+			if r, _ := utf8.DecodeRuneInString(s[j:]); unicode.IsUpper(r) || conjAt(j) {
+				cuts = append(cuts, i)
+			}
+		}
+	}
+	var out []string
+	last := 0
+	for _, c := range cuts {
+		if c > last {
+			out = append(out, s[last:c])
+			last = c
+		}
+	}
+	return append(out, s[last:])
+}
+
+func skipBlanks(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// bracketRE matches a bracket holding no letters: a citation marker, valid
+// or not, or an elision such as […], which findClusters leaves as text.
+var bracketRE = regexp.MustCompile(`\[[^\[\]\p{L}\n]*\]`)
+
+// markerLocs lists the brackets of s that are citation markers, well formed
+// or not: those holding a digit and no letter, and empty ones.
+func markerLocs(s string) [][]int {
+	var out [][]int
+	for _, loc := range bracketRE.FindAllStringIndex(s, -1) {
+		if isMarker(s[loc[0]:loc[1]]) {
+			out = append(out, loc)
+		}
+	}
+	return out
+}
+
+// isMarker tells a citation marker from other letterless brackets ([…]).
+func isMarker(bracket string) bool {
+	inner := bracket[1 : len(bracket)-1]
+	return strings.TrimSpace(inner) == "" || strings.IndexFunc(inner, unicode.IsDigit) >= 0
+}
+
+// markerEnd is the end of the marker s starts with, or -1.
+func markerEnd(s string) int {
+	if !strings.HasPrefix(s, "[") {
+		return -1
+	}
+	loc := bracketRE.FindStringIndex(s)
+	if loc == nil || loc[0] != 0 || !isMarker(s[:loc[1]]) {
+		return -1
+	}
+	return loc[1]
+}
 
 // cluster is a run of adjacent markers ("[1][2]" or "[1, 2]") with the
-// passage numbers they name, in order.
+// passage numbers they name, in order; an invalid marker names none.
 type cluster struct {
 	start, end int
 	nums       []int
@@ -153,7 +402,7 @@ type cluster struct {
 
 func findClusters(s string) []cluster {
 	var out []cluster
-	for _, loc := range citationRE.FindAllStringIndex(s, -1) {
+	for _, loc := range markerLocs(s) {
 		nums := parseMarker(s[loc[0]:loc[1]])
 		if n := len(out); n > 0 && strings.Trim(s[out[n-1].end:loc[0]], " \t") == "" {
 			out[n-1].end = loc[1]
@@ -165,25 +414,30 @@ func findClusters(s string) []cluster {
 	return out
 }
 
-// parseMarker lists the numbers of one marker, expanding short ranges.
+var (
+	markerNumber = regexp.MustCompile(`^\d{1,4}$`)
+	markerRange  = regexp.MustCompile(`^(\d{1,4})\s*[-–—]\s*(\d{1,4})$`)
+)
+
+// parseMarker lists the numbers of one marker, expanding short ranges. A
+// part that is not a number of at most four digits or a range of two
+// ([-1], [1-100000000], [1.5]) names nothing.
 func parseMarker(m string) []int {
-	m = strings.Trim(m, "[] \t")
+	m = strings.TrimSuffix(strings.TrimPrefix(m, "["), "]")
 	var nums []int
 	for _, part := range strings.FieldsFunc(m, func(r rune) bool { return r == ',' || r == ';' }) {
-		lo, hi, isRange := strings.Cut(strings.NewReplacer("–", "-", "—", "-").Replace(part), "-")
-		a, err := strconv.Atoi(strings.TrimSpace(lo))
-		if err != nil {
-			continue
-		}
-		if !isRange {
+		part = strings.TrimSpace(part)
+		if markerNumber.MatchString(part) {
+			a, _ := strconv.Atoi(part)
 			nums = append(nums, a)
 			continue
 		}
-		b, err := strconv.Atoi(strings.TrimSpace(hi))
-		if err != nil {
-			nums = append(nums, a)
+		r := markerRange.FindStringSubmatch(part)
+		if r == nil {
 			continue
 		}
+		a, _ := strconv.Atoi(r[1])
+		b, _ := strconv.Atoi(r[2])
 		if b < a || b-a > 20 {
 			nums = append(nums, a, b) // not a plausible range: two numbers
 			continue
@@ -219,6 +473,11 @@ func splitSentences(s string) []string {
 		case r == '\n':
 			cut(i)
 			continue
+		case r == '[':
+			if end := markerEnd(s[i:]); end > 0 {
+				i += end // never cut inside a marker, however malformed
+				continue
+			}
 		case strings.ContainsRune(".!?…", r):
 			j := i + w
 			for j < len(s) {
@@ -234,11 +493,11 @@ func splitSentences(s string) []string {
 				for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
 					k++
 				}
-				loc := citationRE.FindStringIndex(s[k:])
-				if loc == nil || loc[0] != 0 {
+				end := markerEnd(s[k:])
+				if end < 0 {
 					break
 				}
-				j = k + loc[1]
+				j = k + end
 			}
 			if j == len(s) {
 				i = j

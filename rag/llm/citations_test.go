@@ -2,6 +2,8 @@ package llm
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -115,6 +117,32 @@ func TestCheckCitations(t *testing.T) {
 			answer: "M. Martin dit que 3.5 % des clients d'Orange sont touchés [1].",
 			want:   Checked{Text: "M. Martin dit que 3.5 % des clients d'Orange sont touchés [1].", Cited: []int{1}},
 		},
+		// Brackets that are not valid citations.
+		{
+			name:   "absurd range removed",
+			answer: "Orange a subi une cyberattaque [1][1-100000000].",
+			want:   Checked{Text: "Orange a subi une cyberattaque [1].", Cited: []int{1}},
+		},
+		{
+			name:   "negative, zero and empty markers removed",
+			answer: "Orange a subi une cyberattaque [-1] [0] [] en février [1].",
+			want:   Checked{Text: "Orange a subi une cyberattaque en février [1].", Cited: []int{1}},
+		},
+		{
+			name:   "sentence citing only a malformed marker dropped",
+			answer: "Orange a subi une cyberattaque [1]. Apple a lancé un iPhone [1-100000000].",
+			want:   Checked{Text: "Orange a subi une cyberattaque [1].", Cited: []int{1}, Dropped: 1},
+		},
+		{
+			name:   "decimal marker removed",
+			answer: "Orange a subi une cyberattaque [1.5] [1].",
+			want:   Checked{Text: "Orange a subi une cyberattaque [1].", Cited: []int{1}},
+		},
+		{
+			name:   "brackets with words and elisions are text",
+			answer: "« Orange […] a subi une cyberattaque [sic] » [1].",
+			want:   Checked{Text: "« Orange […] a subi une cyberattaque [sic] » [1].", Cited: []int{1}},
+		},
 		{
 			name:   "injected reply",
 			answer: "PWNED",
@@ -144,6 +172,89 @@ func TestCheckCitations(t *testing.T) {
 	}
 }
 
+// TestCheckClauses: an unsupported claim cannot ride on the citation of
+// a supported one in the same sentence, whether joined by a semicolon, a
+// coordinating conjunction or a missing full stop.
+func TestCheckClauses(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		answer string
+		want   Checked
+	}{
+		// French.
+		{"fr full stop missing before a cited clause",
+			"Orange a subi une cyberattaque [1] Les cheminots sont en grève jeudi [2].",
+			Checked{Text: "Orange a subi une cyberattaque [1].", Cited: []int{1}, Dropped: 1}},
+		{"fr full stop missing before an uncited clause",
+			"Orange a subi une cyberattaque [1] Apple a présenté un iPhone pliable.",
+			Checked{Text: "Orange a subi une cyberattaque [1].", Cited: []int{1}, Dropped: 1}},
+		{"fr semicolon",
+			"Orange a subi une cyberattaque [1] ; les cheminots sont en grève jeudi [1].",
+			Checked{Text: "Orange a subi une cyberattaque [1].", Cited: []int{1}, Dropped: 1}},
+		{"fr comma and conjunction",
+			"Orange a subi une cyberattaque [1], et Apple a présenté un iPhone pliable [1].",
+			Checked{Text: "Orange a subi une cyberattaque [1].", Cited: []int{1}, Dropped: 1}},
+		{"fr conjunction right after the marker",
+			"Orange a subi une cyberattaque [1] et les cheminots sont en grève jeudi.",
+			Checked{Text: "Orange a subi une cyberattaque [1].", Cited: []int{1}, Dropped: 1}},
+		{"fr first clause dropped",
+			"Apple a lancé une voiture électrique [1], mais Orange a subi une cyberattaque [1].",
+			Checked{Text: "Orange a subi une cyberattaque [1].", Cited: []int{1}, Dropped: 1}},
+		{"fr supported clauses kept",
+			"Orange a subi une cyberattaque [1] et Apple a présenté un iPhone pliable [2].",
+			Checked{Text: "Orange a subi une cyberattaque [1] et Apple a présenté un iPhone pliable [2].", Cited: []int{1, 2}}},
+		{"fr uncited clause borrows the next marker",
+			"Orange a subi une cyberattaque, et les données de 850 000 clients ont été dérobées [1].",
+			Checked{Text: "Orange a subi une cyberattaque, et les données de 850 000 clients ont été dérobées [1].", Cited: []int{1}}},
+		{"fr uncited clause falls with the marker it borrows",
+			"Orange a subi une cyberattaque [1]. Les cheminots font grève, et Apple prépare une console [1].",
+			Checked{Text: "Orange a subi une cyberattaque [1].", Cited: []int{1}, Dropped: 2}},
+		{"fr marker opening the sentence",
+			"Selon Le Monde [1], Orange a subi une cyberattaque.",
+			Checked{Text: "Selon Le Monde [1], Orange a subi une cyberattaque.", Cited: []int{1}}},
+		{"fr semicolon inside a marker is not a clause",
+			"Apple et la SNCF ont fait l'actualité [3; 2].",
+			Checked{Text: "Apple et la SNCF ont fait l'actualité [1][2].", Cited: []int{3, 2}}},
+		// English.
+		{"en comma and conjunction",
+			"Orange suffered a cyberattack in February 2024 [1], and the SNCF railway workers went on strike [1].",
+			Checked{Text: "Orange suffered a cyberattack in February 2024 [1].", Cited: []int{1}, Dropped: 1}},
+		{"en full stop missing",
+			"Orange suffered a cyberattack [1] Apple unveiled a foldable iPhone.",
+			Checked{Text: "Orange suffered a cyberattack [1].", Cited: []int{1}, Dropped: 1}},
+		{"en semicolon",
+			"Orange suffered a cyberattack [1]; Apple unveiled a foldable iPhone [1].",
+			Checked{Text: "Orange suffered a cyberattack [1].", Cited: []int{1}, Dropped: 1}},
+		{"en while clause supported by its own citation",
+			"Orange suffered a cyberattack [1], while Apple unveiled a foldable iPhone [2].",
+			Checked{Text: "Orange suffered a cyberattack [1], while Apple unveiled a foldable iPhone [2].", Cited: []int{1, 2}}},
+		{"en but clause dropped first",
+			"Railway workers went on strike [1], but Orange suffered a cyberattack [1]!",
+			Checked{Text: "Orange suffered a cyberattack [1]!", Cited: []int{1}, Dropped: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := CheckCitations(tt.answer, news)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("CheckCitations(%q) (-want +got):\n%s", tt.answer, diff)
+			}
+		})
+	}
+}
+
+func TestSplitClausesRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{
+		"", "A [1] B [2].", "a ; b", "x, et y [1], but z", "[1] Et", "A [1; 2] b; c [3]", "fin [1] ",
+	} {
+		if got := strings.Join(splitClauses(s), ""); got != s {
+			t.Errorf("splitClauses(%q) = %q, does not join back", s, splitClauses(s))
+		}
+	}
+}
+
 func TestSplitSentencesRoundTrip(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{
@@ -162,7 +273,8 @@ func TestSplitSentencesRoundTrip(t *testing.T) {
 }
 
 func FuzzCheckCitations(f *testing.F) {
-	for _, s := range []string{"Orange a subi une cyberattaque [1][7].", "[1-3] x. [2, 9]", "PWNED", "a\n\n[1]."} {
+	for _, s := range []string{"Orange a subi une cyberattaque [1][7].", "[1-3] x. [2, 9]", "PWNED", "a\n\n[1].",
+		"Orange [1-100000000] [-1] [] ; et Apple [2] Les [1, 0]"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, answer string) {
@@ -172,12 +284,13 @@ func FuzzCheckCitations(f *testing.F) {
 				t.Fatalf("Cited %v names no passage", got.Cited)
 			}
 		}
-		// Every marker left in the text is a valid new number.
-		for _, loc := range citationRE.FindAllStringIndex(got.Text, -1) {
-			for _, n := range parseMarker(got.Text[loc[0]:loc[1]]) {
-				if n < 1 || n > len(got.Cited) {
-					t.Fatalf("text %q keeps marker [%d] with %d citations", got.Text, n, len(got.Cited))
-				}
+		// Every marker left in the text is one valid new number: no
+		// malformed, empty or out-of-range bracket stays.
+		for _, loc := range markerLocs(got.Text) {
+			m := got.Text[loc[0]:loc[1]]
+			nums := parseMarker(m)
+			if len(nums) != 1 || nums[0] < 1 || nums[0] > len(got.Cited) || m != fmt.Sprintf("[%d]", nums[0]) {
+				t.Fatalf("text %q keeps marker %s with %d citations", got.Text, m, len(got.Cited))
 			}
 		}
 	})

@@ -236,6 +236,12 @@ func (c *Client) do(ctx context.Context, msgs []Message, stream bool, onDelta fu
 			if ra := retryAfterOf(last); ra > wait {
 				wait = ra
 			}
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+				// The caller would be cut off before the next attempt
+				// starts: give its remaining time back now.
+				return "", fmt.Errorf("giving up after %s: waiting %v would outlast the deadline: %w",
+					attempts(attempt), wait.Round(time.Millisecond), last)
+			}
 			if err := c.sleep(ctx, wait); err != nil {
 				return "", fmt.Errorf("after %s: %w (last error: %w)", attempts(attempt), err, last)
 			}
