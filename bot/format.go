@@ -217,6 +217,14 @@ func renderAnswer(a rag.Answer, text, note string, citations int, l lang) []mess
 	if note != "" {
 		blocks = append(blocks, block{text: "_" + note + "_", sep: "\n\n"})
 	}
+	// How the answer was made: a date filter read from the question, the
+	// language of the sources, the model's absence.
+	if a.Filter != nil {
+		blocks = append(blocks, block{text: "_" + escapeMarkdown(a.Filter.Describe(l.code())) + "_", sep: "\n\n"})
+	}
+	if a.Note != "" {
+		blocks = append(blocks, block{text: "_" + escapeMarkdown(neutralize(a.Note)) + "_", sep: "\n\n"})
+	}
 	if citations > 0 {
 		blocks = append(blocks, block{text: "**" + l.pick(txtSources) + "**", sep: "\n\n"})
 		for _, c := range a.Citations[:citations] {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/google/go-cmp/cmp"
@@ -95,6 +96,11 @@ func TestAnswerMessages(t *testing.T) {
 				"https://example.org/wiki/Foo_(bar) baz", "Src*")}}, english},
 		{"bad_url_no_title", rag.Answer{Question: "q", Grounded: true, Text: "t [1].",
 			Citations: []rag.Citation{cite(1, "", "javascript:alert(1)", "")}}, english},
+		{"filter_and_note_en", rag.Answer{Question: "Who hacked Microsoft in 2022?", Grounded: true,
+			Text:      "Le groupe Lapsus$ a piraté Microsoft [1].",
+			Note:      "This answer quotes French sources.",
+			Filter:    &rag.DateFilter{Since: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2023, 2, 1, 0, 0, 0, 0, time.UTC), FromQuestion: true},
+			Citations: []rag.Citation{cite(1, "Lapsus$", "https://example.org/l", "Data News")}}, english},
 		{"long_split", longAnswer(10), english},
 		{"long_capped", longAnswer(40), english},
 	}

@@ -13,6 +13,14 @@ const (
 	french
 )
 
+// code returns the ISO 639-1 code of l.
+func (l lang) code() string {
+	if l == french {
+		return "fr"
+	}
+	return "en"
+}
+
 // langOf maps a Discord locale ("fr", "en-US", …) to a lang: fr* is
 // French, anything else English.
 func langOf(locale string) lang {
