@@ -220,40 +220,6 @@ func TestLoadRefusesAnotherEmbedder(t *testing.T) {
 	}
 }
 
-func TestLoadDamagedFiles(t *testing.T) {
-	t.Parallel()
-	ix, f := newTestIndex(t)
-	dir := t.TempDir()
-	path := filepath.Join(dir, SnapshotName)
-	if err := ix.Save(t.Context(), path); err != nil {
-		t.Fatal(err)
-	}
-	whole, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name string
-		data []byte
-	}{
-		{"empty", nil},
-		{"not an index", []byte("hello world, this is not an index at all")},
-		{"truncated in the middle", whole[:len(whole)/2]},
-		{"end marker cut", whole[:len(whole)-3]},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_"))
-			if err := os.WriteFile(p, tt.data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := Load(t.Context(), p, Options{Embedder: f}); !errors.Is(err, ErrCorruptIndex) {
-				t.Fatalf("err = %v, want ErrCorruptIndex", err)
-			}
-		})
-	}
-}
-
 func TestSaveFailureKeepsPreviousIndex(t *testing.T) {
 	t.Parallel()
 	ix, f := newTestIndex(t)
@@ -397,37 +363,6 @@ func TestReloadSeesAnotherWriter(t *testing.T) {
 	if err != nil || len(hits) == 0 || hits[0].ArticleID != "new" {
 		t.Fatalf("after reload: %v, %v", ids(hits), err)
 	}
-}
-
-// FuzzLoad: a damaged index file is an error, never a panic.
-func FuzzLoad(f *testing.F) {
-	fe := newFake(f)
-	ix, err := New(Options{Embedder: fe})
-	if err != nil {
-		f.Fatal(err)
-	}
-	if _, err := ix.Add(context.Background(), testArticles[:1], nil); err != nil {
-		f.Fatal(err)
-	}
-	path := filepath.Join(f.TempDir(), SnapshotName)
-	if err := ix.Save(context.Background(), path); err != nil {
-		f.Fatal(err)
-	}
-	whole, err := os.ReadFile(path)
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(whole)
-	f.Add(whole[:len(whole)/3])
-	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(t.TempDir(), SnapshotName)
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := Load(t.Context(), p, Options{Embedder: fe}); err == nil && len(data) < len(whole) {
-			t.Logf("a shorter file loaded")
-		}
-	})
 }
 
 func TestSearchUntil(t *testing.T) {
