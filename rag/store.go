@@ -99,7 +99,7 @@ func (ix *Index) Save(ctx context.Context, path string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("save index: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := os.CreateTemp(dir, tempPattern(path))
 	if err != nil {
 		return fmt.Errorf("save index: %w", err)
 	}
@@ -427,6 +427,21 @@ func readUncheckedManifest(f *os.File, size, off int64) (*manifest, error) {
 	}
 	m.reindex()
 	return &m, nil
+}
+
+// tempPattern is the name pattern of the temporary files Save writes next to
+// path: a crash between their creation and the rename leaves one behind, for
+// the next writer to remove (see LockDir).
+func tempPattern(path string) string { return "." + filepath.Base(path) + ".tmp-*" }
+
+// removeStaleTemps removes the temporary files of saves of path that never
+// finished. Only a writer holding the directory's lock may call it: any such
+// file is then a dead process's. Best effort: one that stays costs disk only.
+func removeStaleTemps(path string) {
+	names, _ := filepath.Glob(filepath.Join(filepath.Dir(path), tempPattern(path)))
+	for _, name := range names {
+		_ = os.Remove(name)
+	}
 }
 
 // syncDir makes a rename durable; best effort, as not every OS supports it.

@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -298,4 +300,150 @@ func countDiff(a, b []byte) int {
 		}
 	}
 	return n
+}
+
+func TestLockDirRemovesStaleTemps(t *testing.T) {
+	t.Parallel()
+	if !lockExclusive {
+		t.Skip("no exclusive writer lock on this system: temporary files are kept")
+	}
+	dir := t.TempDir()
+	files := map[string]bool{ // name → still there after LockDir
+		".index.veille.tmp-123456": false,
+		".index.veille.tmp-9":      false,
+		SnapshotName:               true,
+		".feeds.json.tmp-42":       true, // not the index's: not ours to judge
+		"index.veille.tmp-1":       true, // not hidden: not Save's pattern
+		"notes.txt":                true,
+	}
+	for name := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	release, err := LockDir(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	for name, kept := range files {
+		_, err := os.Stat(filepath.Join(dir, name))
+		if got := err == nil; got != kept {
+			t.Errorf("%s still there = %v, want %v", name, got, kept)
+		}
+	}
+}
+
+// cancelAfter is a context whose Err turns to Canceled after n calls: a save
+// that fails part-way through its writing, at the same place every run.
+type cancelAfter struct {
+	context.Context
+	n atomic.Int32
+}
+
+func (c *cancelAfter) Err() error {
+	if c.n.Add(-1) < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+func TestSaveFailingMidwayKeepsPreviousIndex(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	path, before := savedIndex(t, f, testArticles)
+	ix, err := Load(t.Context(), path, Options{Embedder: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Add(t.Context(), bigArticles(), nil); err != nil {
+		t.Fatal(err)
+	}
+	// Save checks ctx once before it writes anything, then while it writes.
+	ctx := &cancelAfter{Context: t.Context()}
+	ctx.n.Store(1)
+	if err := ix.Save(ctx, path); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Save = %v, want it to fail part-way with context.Canceled", err)
+	}
+	after, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(before, after) {
+		t.Fatalf("a save that failed part-way changed the previous index (%v)", err)
+	}
+	if _, err := Load(t.Context(), path, Options{Embedder: f}); err != nil {
+		t.Fatalf("previous index unreadable: %v", err)
+	}
+	if temps, _ := filepath.Glob(filepath.Join(filepath.Dir(path), tempPattern(path))); len(temps) > 0 {
+		t.Errorf("temporary files left behind: %v", temps)
+	}
+}
+
+// saveHelperEnv makes the test binary a process that saves an index in a
+// loop until it is killed (see TestSaveKilled).
+const saveHelperEnv = "VEILLE_TEST_SAVE_LOOP"
+
+func TestSaveLoopHelper(t *testing.T) {
+	path := os.Getenv(saveHelperEnv)
+	if path == "" {
+		t.Skip("helper process for TestSaveKilled")
+	}
+	ix, err := New(Options{Embedder: newFake(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Add(t.Context(), bigArticles(), nil); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if err := ix.Save(t.Context(), path); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestSaveKilled kills a process in the middle of a save: the index left
+// is complete and loads, and the next writer removes the temporary file.
+func TestSaveKilled(t *testing.T) {
+	t.Parallel()
+	if !lockExclusive || testing.Short() {
+		t.Skip("needs an exclusive writer lock and a child process")
+	}
+	f := newFake(t)
+	path, _ := savedIndex(t, f, testArticles)
+	dir := filepath.Dir(path)
+	for attempt := 1; ; attempt++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestSaveLoopHelper$", "-test.count=1")
+		cmd.Env = append(os.Environ(), saveHelperEnv+"="+path)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Kill it as soon as a save is under way.
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			if temps, _ := filepath.Glob(filepath.Join(dir, tempPattern(path))); len(temps) > 0 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if _, err := Load(t.Context(), path, Options{Embedder: f}); err != nil {
+			t.Fatalf("index after a killed save: %v", err)
+		}
+		temps, _ := filepath.Glob(filepath.Join(dir, tempPattern(path)))
+		if len(temps) == 0 {
+			if attempt < 5 {
+				continue // killed between two saves: try again
+			}
+			t.Skip("never killed in the middle of a save")
+		}
+		release, err := LockDir(t.Context(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		release()
+		if left, _ := filepath.Glob(filepath.Join(dir, tempPattern(path))); len(left) > 0 {
+			t.Fatalf("the next writer left the killed save's temporary files: %v", left)
+		}
+		return
+	}
 }
