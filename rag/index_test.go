@@ -3,6 +3,7 @@ package rag
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/veille/veille/rag/article"
+	"github.com/veille/veille/rag/chunk"
 	"github.com/veille/veille/rag/embed"
 )
 
@@ -422,6 +424,48 @@ func TestQuantisedDenseMatchesChromemScan(t *testing.T) {
 				if d := a[i].Passages[0].Dense - b[i].Passages[0].Dense; d > 0.02 || d < -0.02 {
 					t.Errorf("hit %d: cosine %v vs %v", i, a[i].Passages[0].Dense, b[i].Passages[0].Dense)
 				}
+			}
+		})
+	}
+}
+
+func TestAddCaps(t *testing.T) {
+	t.Parallel()
+	sentences := func(n int) string {
+		var b strings.Builder
+		for i := 0; b.Len() < n; i++ {
+			fmt.Fprintf(&b, "La phrase numéro %d parle de sécurité. ", i)
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name     string
+		chunking chunk.Options
+		art      article.Article
+		want     error
+	}{
+		{"text over the cap", chunk.Options{}, article.Article{ID: "huge", Text: sentences(article.MaxTextBytes + 1)}, article.ErrTextTooLarge},
+		{"too many chunks", chunk.Options{Size: 40, Unit: chunk.Chars}, article.Article{ID: "many", Text: sentences(MaxChunksPerArticle * 50)}, ErrTooManyChunks},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t)
+			// Nothing over a cap may reach the embedder.
+			f.fail = errors.New("embedder called")
+			ix, err := New(Options{Embedder: f, Chunking: tt.chunking})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := ix.Add(t.Context(), []article.Article{tt.art}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Skipped) != 1 || !errors.Is(res.Skipped[0], tt.want) || !strings.Contains(res.Skipped[0].Error(), tt.art.ID) {
+				t.Fatalf("skipped = %v, want %s skipped with %v", res.Skipped, tt.art.ID, tt.want)
+			}
+			if ix.Len() != 0 {
+				t.Errorf("%d articles indexed, want none", ix.Len())
 			}
 		})
 	}

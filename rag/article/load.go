@@ -17,12 +17,6 @@ import (
 // ErrBinary reports a file that is not UTF-8 text (NUL bytes or invalid UTF-8).
 var ErrBinary = errors.New("binary file or not UTF-8 text")
 
-// ErrTooLarge reports a single-article file above maxFileSize.
-var ErrTooLarge = errors.New("file too large")
-
-// maxFileSize bounds the single-article formats; JSONL is streamed instead.
-const maxFileSize = 32 << 20
-
 // LoadPaths loads the articles of files and folders on disk. Folders are
 // walked recursively in lexical order, taking .md/.markdown, .txt,
 // .html/.htm and .jsonl files and skipping other extensions and hidden
@@ -155,12 +149,12 @@ func loadFile(ctx context.Context, fsys fs.FS, name, display string) ([]Article,
 		}
 		return arts, probs, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
 	if err != nil {
 		return problem(fmt.Errorf("read: %w", err))
 	}
-	if len(data) > maxFileSize {
-		return problem(fmt.Errorf("%w: over %d MiB", ErrTooLarge, maxFileSize>>20))
+	if len(data) > MaxFileBytes {
+		return problem(fmt.Errorf("%w: over the %d MiB cap", ErrTooLarge, MaxFileBytes>>20))
 	}
 	if bytes.IndexByte(data, 0) >= 0 {
 		return problem(ErrBinary)
