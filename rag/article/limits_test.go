@@ -160,7 +160,7 @@ func TestBinaryJSONLIsOneProblem(t *testing.T) {
 	}
 	lines := bytes.Count(blob, []byte("\n")) + 1
 	checkProblems(t, probs, []wantProblem{{0, ErrNotJSON, "lines are not JSON"}})
-	if !strings.Contains(probs[0].Error(), path) || !strings.Contains(probs[0].Error(), fmt.Sprint(" of ")) {
+	if !strings.Contains(probs[0].Error(), path) || !strings.Contains(probs[0].Error(), " of ") {
 		t.Errorf("problem = %v, want it to name %s and count the %d lines", probs[0], path, lines)
 	}
 }
