@@ -21,6 +21,16 @@ import (
 	"github.com/veille/veille/rag/vecindex"
 )
 
+// MaxChunksPerArticle caps the chunks one article may make: Add skips an
+// article over it (ErrTooManyChunks) rather than embed it. With the default
+// chunking, article.MaxTextBytes of text makes about 7,000 chunks; the cap
+// matters with small chunk sizes.
+const MaxChunksPerArticle = 8192
+
+// ErrTooManyChunks reports an article that would make more than
+// MaxChunksPerArticle chunks.
+var ErrTooManyChunks = errors.New("too many chunks")
+
 // collectionName is the one chromem-go collection an index keeps its chunks in.
 const collectionName = "chunks"
 
@@ -149,7 +159,9 @@ type Progress func(done, total int)
 
 // Add indexes articles: new ones are chunked and embedded, changed ones replace
 // their old chunks, identical ones change nothing. Articles are normalised
-// first; one that cannot be is skipped and reported in AddResult.Skipped.
+// first; one that cannot be (its text over article.MaxTextBytes included),
+// or that makes more than MaxChunksPerArticle chunks, is skipped and
+// reported in AddResult.Skipped.
 // On error (embedding failed, ctx cancelled) the index is left as it was.
 func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progress) (AddResult, error) {
 	var res AddResult
@@ -192,15 +204,21 @@ func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progr
 			res.Duplicate++
 			continue
 		}
+		if id, ok := seenURL[n.URL]; ok && n.URL != "" && id != n.ID {
+			res.Duplicate++
+			continue
+		}
+		chunks := chunk.Split(n.Text, ix.opts.Chunking)
+		if len(chunks) > MaxChunksPerArticle {
+			res.Skipped = append(res.Skipped, fmt.Errorf("article %q: %w: %d, over the cap of %d",
+				n.ID, ErrTooManyChunks, len(chunks), MaxChunksPerArticle))
+			continue
+		}
 		if n.URL != "" {
-			if id, ok := seenURL[n.URL]; ok && id != n.ID {
-				res.Duplicate++
-				continue
-			}
 			seenURL[n.URL] = n.ID
 		}
 		seenHash[h] = n.ID
-		jobs = append(jobs, &job{art: n, hash: h, prev: prev, chunks: chunk.Split(n.Text, ix.opts.Chunking)})
+		jobs = append(jobs, &job{art: n, hash: h, prev: prev, chunks: chunks})
 	}
 	ix.mu.RUnlock()
 

@@ -3,6 +3,7 @@ package rag
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/veille/veille/rag/article"
+	"github.com/veille/veille/rag/chunk"
 	"github.com/veille/veille/rag/embed"
 )
 
@@ -220,40 +222,6 @@ func TestLoadRefusesAnotherEmbedder(t *testing.T) {
 	}
 }
 
-func TestLoadDamagedFiles(t *testing.T) {
-	t.Parallel()
-	ix, f := newTestIndex(t)
-	dir := t.TempDir()
-	path := filepath.Join(dir, SnapshotName)
-	if err := ix.Save(t.Context(), path); err != nil {
-		t.Fatal(err)
-	}
-	whole, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name string
-		data []byte
-	}{
-		{"empty", nil},
-		{"not an index", []byte("hello world, this is not an index at all")},
-		{"truncated in the middle", whole[:len(whole)/2]},
-		{"end marker cut", whole[:len(whole)-3]},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_"))
-			if err := os.WriteFile(p, tt.data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := Load(t.Context(), p, Options{Embedder: f}); !errors.Is(err, ErrCorruptIndex) {
-				t.Fatalf("err = %v, want ErrCorruptIndex", err)
-			}
-		})
-	}
-}
-
 func TestSaveFailureKeepsPreviousIndex(t *testing.T) {
 	t.Parallel()
 	ix, f := newTestIndex(t)
@@ -399,37 +367,6 @@ func TestReloadSeesAnotherWriter(t *testing.T) {
 	}
 }
 
-// FuzzLoad: a damaged index file is an error, never a panic.
-func FuzzLoad(f *testing.F) {
-	fe := newFake(f)
-	ix, err := New(Options{Embedder: fe})
-	if err != nil {
-		f.Fatal(err)
-	}
-	if _, err := ix.Add(context.Background(), testArticles[:1], nil); err != nil {
-		f.Fatal(err)
-	}
-	path := filepath.Join(f.TempDir(), SnapshotName)
-	if err := ix.Save(context.Background(), path); err != nil {
-		f.Fatal(err)
-	}
-	whole, err := os.ReadFile(path)
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(whole)
-	f.Add(whole[:len(whole)/3])
-	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(t.TempDir(), SnapshotName)
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := Load(t.Context(), p, Options{Embedder: fe}); err == nil && len(data) < len(whole) {
-			t.Logf("a shorter file loaded")
-		}
-	})
-}
-
 func TestSearchUntil(t *testing.T) {
 	t.Parallel()
 	ix, _ := newTestIndex(t)
@@ -487,6 +424,48 @@ func TestQuantisedDenseMatchesChromemScan(t *testing.T) {
 				if d := a[i].Passages[0].Dense - b[i].Passages[0].Dense; d > 0.02 || d < -0.02 {
 					t.Errorf("hit %d: cosine %v vs %v", i, a[i].Passages[0].Dense, b[i].Passages[0].Dense)
 				}
+			}
+		})
+	}
+}
+
+func TestAddCaps(t *testing.T) {
+	t.Parallel()
+	sentences := func(n int) string {
+		var b strings.Builder
+		for i := 0; b.Len() < n; i++ {
+			fmt.Fprintf(&b, "La phrase numéro %d parle de sécurité. ", i)
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name     string
+		chunking chunk.Options
+		art      article.Article
+		want     error
+	}{
+		{"text over the cap", chunk.Options{}, article.Article{ID: "huge", Text: sentences(article.MaxTextBytes + 1)}, article.ErrTextTooLarge},
+		{"too many chunks", chunk.Options{Size: 40, Unit: chunk.Chars}, article.Article{ID: "many", Text: sentences(MaxChunksPerArticle * 50)}, ErrTooManyChunks},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t)
+			// Nothing over a cap may reach the embedder.
+			f.fail = errors.New("embedder called")
+			ix, err := New(Options{Embedder: f, Chunking: tt.chunking})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := ix.Add(t.Context(), []article.Article{tt.art}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Skipped) != 1 || !errors.Is(res.Skipped[0], tt.want) || !strings.Contains(res.Skipped[0].Error(), tt.art.ID) {
+				t.Fatalf("skipped = %v, want %s skipped with %v", res.Skipped, tt.art.ID, tt.want)
+			}
+			if ix.Len() != 0 {
+				t.Errorf("%d articles indexed, want none", ix.Len())
 			}
 		})
 	}

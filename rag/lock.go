@@ -17,7 +17,9 @@ var ErrDirInUse = errors.New("data directory in use by another writer")
 
 // LockDir takes the data directory's writer lock, waiting for it until ctx is
 // done. Readers never need it: snapshots are replaced atomically. The lock is
-// advisory (flock) and dies with the process, so a crash never leaves it stuck.
+// advisory (flock) and dies with the process, so a crash never leaves it stuck;
+// the temporary file of a save that crash interrupted is removed once the
+// lock is taken, since no other writer can be saving then.
 func LockDir(ctx context.Context, dir string) (release func() error, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", dir, err)
@@ -36,6 +38,9 @@ func LockDir(ctx context.Context, dir string) (release func() error, err error) 
 			return nil, fmt.Errorf("lock %s: %w", dir, err)
 		}
 		if ok {
+			if lockExclusive {
+				removeStaleTemps(filepath.Join(dir, SnapshotName))
+			}
 			return func() error {
 				unlock(f)
 				return f.Close()

@@ -22,21 +22,56 @@ import (
 // SnapshotName is the index file inside a data directory.
 const SnapshotName = "index.veille"
 
-// Snapshot layout: magic, then five length-prefixed sections (manifest as
-// gob, BM25 over chunks, BM25 over articles, the quantised vector index,
-// chunks with raw float32 vectors), then an end marker.
+// Snapshot layout: magic (with the format version), then five sections
+// (manifest as gob, BM25 over chunks, BM25 over articles, the quantised
+// vector index, chunks with raw float32 vectors), then an end marker. Every
+// section carries CRC-32C sums (see section.go), so that every byte of the
+// file is checked: a damaged file is refused, never read as another index.
 // chromem-go's own gob export decodes floats one by one, ten times slower
 // than reading them raw (see BENCHMARKS.md), so the chunks are written here
 // and put back into a chromem-go collection on load. Saving writes a
 // temporary file, fsyncs it and renames it over the old one, so a reader or a
 // crash only ever sees a complete snapshot.
+const snapshotVersion = 6
+
 var (
-	snapshotMagic = []byte("VEILLEIX\x00\x00\x00\x05")
-	snapshotEnd   = []byte("VEILLEND")
+	snapshotPrefix = []byte("VEILLEIX")
+	snapshotMagic  = append(append([]byte{}, snapshotPrefix...), 0, 0, 0, snapshotVersion)
+	snapshotEnd    = []byte("VEILLEND")
 )
 
-// ErrCorruptIndex reports a snapshot that cannot be read back.
+// uncheckedVersion is the last format without checksums: ReadArticles still
+// reads it, so that `veille ingest --reindex` can upgrade such an index.
+const uncheckedVersion = 5
+
+// ErrCorruptIndex reports a snapshot that cannot be read back: damaged on
+// disk, truncated, or not an index. The error is a *CorruptIndexError.
 var ErrCorruptIndex = errors.New("index file is damaged")
+
+// ErrIndexVersion reports a snapshot written by an older or newer veille.
+var ErrIndexVersion = errors.New("index file format not supported")
+
+// CorruptIndexError reports a damaged snapshot: which file, where, and the
+// way out. It wraps ErrCorruptIndex and the cause.
+type CorruptIndexError struct {
+	Path string
+	// Where names the damaged part: a section, "header" or "end".
+	Where string
+	// TextsIntact is true when the manifest (the articles' texts) checked
+	// out, so that `veille ingest --reindex` can rebuild the rest from it.
+	TextsIntact bool
+	Err         error
+}
+
+func (e *CorruptIndexError) Error() string {
+	way := "move it away and ingest your sources again (its article texts are damaged too)"
+	if e.TextsIntact {
+		way = "rebuild it from the article texts it stores with `veille ingest --reindex`"
+	}
+	return fmt.Sprintf("index file %s is damaged (%s: %v): %s", e.Path, e.Where, e.Err, way)
+}
+
+func (e *CorruptIndexError) Unwrap() []error { return []error{ErrCorruptIndex, e.Err} }
 
 // EmbedderMismatchError reports an index built by another embedder than the
 // configured one: its vectors would be meaningless to the new one.
@@ -64,12 +99,12 @@ func (ix *Index) Save(ctx context.Context, path string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("save index: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := os.CreateTemp(dir, tempPattern(path))
 	if err != nil {
 		return fmt.Errorf("save index: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
-	if err := ix.writeSnapshot(tmp); err != nil {
+	if err := ix.writeSnapshot(ctx, tmp); err != nil {
 		tmp.Close()
 		return fmt.Errorf("save index to %s: %w", path, err)
 	}
@@ -87,7 +122,7 @@ func (ix *Index) Save(ctx context.Context, path string) error {
 	return nil
 }
 
-func (ix *Index) writeSnapshot(f *os.File) error {
+func (ix *Index) writeSnapshot(ctx context.Context, f *os.File) error {
 	w := bufio.NewWriterSize(f, 1<<20)
 	if _, err := w.Write(snapshotMagic); err != nil {
 		return err
@@ -138,37 +173,35 @@ func (ix *Index) writeSnapshot(f *os.File) error {
 	if _, err := w.Write(make([]byte, 8)); err != nil {
 		return err
 	}
-	if err := ix.writeVectors(w); err != nil {
+	sw := &sectionWriter{w: w}
+	vw := bufio.NewWriterSize(sw, 1<<20)
+	if err := ix.writeVectors(ctx, vw); err != nil {
 		return fmt.Errorf("write vectors: %w", err)
+	}
+	if err := vw.Flush(); err != nil {
+		return err
 	}
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	end, err := f.Seek(0, io.SeekCurrent)
-	if err != nil {
-		return err
-	}
 	var n [8]byte
-	binary.LittleEndian.PutUint64(n[:], uint64(end-lenAt-8))
+	binary.LittleEndian.PutUint64(n[:], uint64(sw.n))
 	if _, err := f.WriteAt(n[:], lenAt); err != nil {
 		return err
 	}
-	_, err = f.Write(snapshotEnd)
-	return err
-}
-
-func writeSection(w io.Writer, b []byte) error {
-	var n [8]byte
-	binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
-	if _, err := w.Write(n[:]); err != nil {
+	if err := sw.finish(); err != nil {
 		return err
 	}
-	_, err := w.Write(b)
-	return err
+	if _, err := w.Write(snapshotEnd); err != nil {
+		return err
+	}
+	return w.Flush()
 }
 
 // Load reads the index saved at path. A missing file gives an empty index.
-// An index built by another embedder is an *EmbedderMismatchError.
+// An index built by another embedder is an *EmbedderMismatchError; a damaged
+// one a *CorruptIndexError (wrapping ErrCorruptIndex); one of another format
+// version wraps ErrIndexVersion. Each names path and the way out.
 func Load(ctx context.Context, path string, opts Options) (*Index, error) {
 	ix, err := New(opts)
 	if err != nil {
@@ -182,9 +215,9 @@ func Load(ctx context.Context, path string, opts Options) (*Index, error) {
 		return nil, fmt.Errorf("load index: %w", err)
 	}
 	defer f.Close()
-	snap, err := readSnapshot(ctx, f, true)
+	snap, err := readSnapshot(ctx, f, path, true)
 	if err != nil {
-		return nil, fmt.Errorf("load index %s: %w", path, err)
+		return nil, fmt.Errorf("load index: %w", err)
 	}
 	if want := opts.Embedder.Identity(); !sameEmbedder(snap.man.Embedder, want) {
 		return nil, &EmbedderMismatchError{Path: path, Index: snap.man.Embedder, Configured: want}
@@ -193,14 +226,24 @@ func Load(ctx context.Context, path string, opts Options) (*Index, error) {
 	ix.lex = snap.lex
 	ix.doc = snap.doc
 	ix.vec = snap.vec
-	if err := ix.readVectors(ctx, bufio.NewReaderSize(snap.vectors, 1<<20)); err != nil {
-		return nil, fmt.Errorf("load index %s: vectors: %w", path, err)
+	br := bufio.NewReaderSize(snap.vectors, 64<<10)
+	err = ix.readVectors(ctx, br)
+	if err == nil {
+		err = snap.vectors.done(br)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("load index %s: %w", path, ctx.Err())
+		}
+		return nil, fmt.Errorf("load index: %w", damaged(path, "vectors section", true, err))
 	}
 	return ix, nil
 }
 
 // ReadArticles returns the articles stored in the index at path, whatever
-// embedder built it: what a rebuild with another embedder starts from.
+// embedder built it: what a rebuild with another embedder starts from. Only
+// the manifest needs to be intact, and an index of the last format without
+// checksums is read too, so that `veille ingest --reindex` can upgrade it.
 func ReadArticles(ctx context.Context, path string) ([]article.Article, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -210,9 +253,9 @@ func ReadArticles(ctx context.Context, path string) ([]article.Article, error) {
 		return nil, fmt.Errorf("read articles: %w", err)
 	}
 	defer f.Close()
-	snap, err := readSnapshot(ctx, f, false)
+	snap, err := readSnapshot(ctx, f, path, false)
 	if err != nil {
-		return nil, fmt.Errorf("read articles from %s: %w", path, err)
+		return nil, fmt.Errorf("read articles: %w", err)
 	}
 	arts := make([]article.Article, 0, len(snap.man.Articles))
 	for _, a := range snap.man.sorted() {
@@ -229,10 +272,23 @@ type snapshot struct {
 	lex     *lexical.Index
 	doc     *lexical.Index
 	vec     *vecindex.Index
-	vectors *io.SectionReader
+	vectors *sectionReader
 }
 
-func readSnapshot(ctx context.Context, f *os.File, withIndexes bool) (snapshot, error) {
+// damaged builds the error for a snapshot at path that fails a check.
+func damaged(path, where string, textsIntact bool, err error) error {
+	var se *sectionError
+	if errors.As(err, &se) {
+		where, err = se.Section+" section", se.Err
+	}
+	return &CorruptIndexError{Path: path, Where: where, TextsIntact: textsIntact, Err: err}
+}
+
+// readSnapshot checks and decodes the snapshot in f (read from path). With
+// withIndexes false it reads the manifest only, and accepts the last format
+// without checksums. The vectors are left to the caller, as a reader that
+// checks them as they are read.
+func readSnapshot(ctx context.Context, f *os.File, path string, withIndexes bool) (snapshot, error) {
 	var s snapshot
 	st, err := f.Stat()
 	if err != nil {
@@ -240,56 +296,47 @@ func readSnapshot(ctx context.Context, f *os.File, withIndexes bool) (snapshot, 
 	}
 	size := st.Size()
 	magic := make([]byte, len(snapshotMagic))
-	if _, err := f.ReadAt(magic, 0); err != nil || !bytes.Equal(magic, snapshotMagic) {
-		return s, fmt.Errorf("%w: not a Veille index (or another version)", ErrCorruptIndex)
+	if _, err := f.ReadAt(magic, 0); err != nil || !bytes.Equal(magic[:len(snapshotPrefix)], snapshotPrefix) {
+		return s, damaged(path, "header", false, errors.New("not a Veille index"))
+	}
+	if v := binary.BigEndian.Uint32(magic[len(snapshotPrefix):]); v != snapshotVersion {
+		if v == uncheckedVersion && !withIndexes {
+			m, err := readUncheckedManifest(f, size, int64(len(magic)))
+			if err != nil {
+				return s, damaged(path, "manifest section", false, err)
+			}
+			s.man = m
+			return s, nil
+		}
+		if v < snapshotVersion {
+			return s, fmt.Errorf("%w: %s is in format %d, written by an older veille (this one writes %d): "+
+				"rebuild it with `veille ingest --reindex`", ErrIndexVersion, path, v, snapshotVersion)
+		}
+		if v > snapshotVersion && v < 1<<16 {
+			return s, fmt.Errorf("%w: %s is in format %d, written by a newer veille (this one reads %d): update veille",
+				ErrIndexVersion, path, v, snapshotVersion)
+		}
+		return s, damaged(path, "header", false, fmt.Errorf("format version %d", v))
 	}
 	off := int64(len(magic))
-	section := func(name string) (*io.SectionReader, error) {
-		var n [8]byte
-		if _, err := f.ReadAt(n[:], off); err != nil {
-			return nil, fmt.Errorf("%w: %s section: %w", ErrCorruptIndex, name, err)
-		}
-		l := int64(binary.LittleEndian.Uint64(n[:]))
-		if l < 0 || off+8+l > size {
-			return nil, fmt.Errorf("%w: %s section is truncated", ErrCorruptIndex, name)
-		}
-		r := io.NewSectionReader(f, off+8, l)
-		off += 8 + l
-		return r, nil
-	}
-	manR, err := section("manifest")
+	manR, off, err := openSection(f, size, off, "manifest")
 	if err != nil {
-		return s, err
-	}
-	lexR, err := section("lexical")
-	if err != nil {
-		return s, err
-	}
-	docR, err := section("article index")
-	if err != nil {
-		return s, err
-	}
-	qvecR, err := section("vector index")
-	if err != nil {
-		return s, err
-	}
-	vecR, err := section("vectors")
-	if err != nil {
-		return s, err
-	}
-	end := make([]byte, len(snapshotEnd))
-	if _, err := f.ReadAt(end, off); err != nil || !bytes.Equal(end, snapshotEnd) {
-		return s, fmt.Errorf("%w: end marker missing", ErrCorruptIndex)
+		return s, damaged(path, "", false, err)
 	}
 	if err := ctx.Err(); err != nil {
 		return s, err
 	}
+	br := bufio.NewReaderSize(manR, 64<<10)
 	var m manifest
-	if err := gob.NewDecoder(bufio.NewReaderSize(manR, 1<<20)).Decode(&m); err != nil {
-		return s, fmt.Errorf("%w: manifest: %w", ErrCorruptIndex, err)
+	err = gob.NewDecoder(br).Decode(&m)
+	if err == nil {
+		err = manR.done(br)
+	}
+	if err != nil {
+		return s, damaged(path, "manifest section", false, err)
 	}
 	if m.Version != manifestVersion {
-		return s, fmt.Errorf("%w: manifest version %d, want %d", ErrCorruptIndex, m.Version, manifestVersion)
+		return s, damaged(path, "manifest section", false, fmt.Errorf("manifest version %d, want %d", m.Version, manifestVersion))
 	}
 	if m.Articles == nil {
 		m.Articles = map[string]*storedArticle{}
@@ -299,30 +346,102 @@ func readSnapshot(ctx context.Context, f *os.File, withIndexes bool) (snapshot, 
 	if !withIndexes {
 		return s, nil
 	}
+	// From here on the texts are known to be intact.
+	bad := func(where string, err error) error { return damaged(path, where, true, err) }
+	var lexR, docR, qvecR *sectionReader
+	for _, sec := range []struct {
+		r    **sectionReader
+		name string
+	}{{&lexR, "lexical"}, {&docR, "article index"}, {&qvecR, "vector index"}, {&s.vectors, "vectors"}} {
+		if *sec.r, off, err = openSection(f, size, off, sec.name); err != nil {
+			return s, bad("", err)
+		}
+	}
+	end := make([]byte, len(snapshotEnd))
+	if _, err := f.ReadAt(end, off); err != nil || !bytes.Equal(end, snapshotEnd) {
+		return s, bad("end", errors.New("end marker missing or damaged"))
+	}
+	if extra := size - off - int64(len(end)); extra != 0 {
+		return s, bad("end", fmt.Errorf("%d bytes after the end marker", extra))
+	}
+	if err := ctx.Err(); err != nil {
+		return s, err
+	}
 	s.lex = lexical.New(lexical.DefaultParams())
-	if _, err := s.lex.ReadFrom(bufio.NewReaderSize(lexR, 1<<20)); err != nil {
-		return s, fmt.Errorf("%w: lexical index: %w", ErrCorruptIndex, err)
+	if err := readInto(lexR, s.lex); err != nil {
+		return s, bad("lexical section", err)
 	}
 	s.doc = lexical.New(lexical.DefaultParams())
-	if _, err := s.doc.ReadFrom(bufio.NewReaderSize(docR, 1<<20)); err != nil {
-		return s, fmt.Errorf("%w: article index: %w", ErrCorruptIndex, err)
+	if err := readInto(docR, s.doc); err != nil {
+		return s, bad("article index section", err)
 	}
-	if qvecR.Size() > 0 {
+	if qvecR.r.Size() > 0 {
+		br := bufio.NewReaderSize(qvecR, 64<<10)
 		var dim [4]byte
-		if _, err := io.ReadFull(qvecR, dim[:]); err != nil {
-			return s, fmt.Errorf("%w: vector index: %w", ErrCorruptIndex, err)
+		if _, err := io.ReadFull(br, dim[:]); err != nil {
+			return s, bad("vector index section", err)
 		}
 		d := int(binary.LittleEndian.Uint32(dim[:]))
 		if d <= 0 || d > 1<<16 {
-			return s, fmt.Errorf("%w: vector index of %d dimensions", ErrCorruptIndex, d)
+			return s, bad("vector index section", fmt.Errorf("%d dimensions", d))
 		}
 		s.vec = vecindex.New(d)
-		if _, err := s.vec.ReadFrom(bufio.NewReaderSize(qvecR, 1<<20)); err != nil {
-			return s, fmt.Errorf("%w: vector index: %w", ErrCorruptIndex, err)
+		_, err := s.vec.ReadFrom(br)
+		if err == nil {
+			err = qvecR.done(br)
+		}
+		if err != nil {
+			return s, bad("vector index section", err)
 		}
 	}
-	s.vectors = vecR
 	return s, nil
+}
+
+// readInto decodes a lexical index from a whole section.
+func readInto(r *sectionReader, ix *lexical.Index) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if _, err := ix.ReadFrom(br); err != nil {
+		return err
+	}
+	return r.done(br)
+}
+
+// readUncheckedManifest reads the manifest of a snapshot of the format
+// before checksums: a length, then the gob.
+func readUncheckedManifest(f *os.File, size, off int64) (*manifest, error) {
+	var n [8]byte
+	if _, err := f.ReadAt(n[:], off); err != nil {
+		return nil, err
+	}
+	l := binary.LittleEndian.Uint64(n[:])
+	if l > uint64(size-off-8) {
+		return nil, fmt.Errorf("length %d past the end of the file", l)
+	}
+	var m manifest
+	r := bufio.NewReaderSize(io.NewSectionReader(f, off+8, int64(l)), 64<<10)
+	if err := gob.NewDecoder(r).Decode(&m); err != nil {
+		return nil, err
+	}
+	if m.Articles == nil {
+		m.Articles = map[string]*storedArticle{}
+	}
+	m.reindex()
+	return &m, nil
+}
+
+// tempPattern is the name pattern of the temporary files Save writes next to
+// path: a crash between their creation and the rename leaves one behind, for
+// the next writer to remove (see LockDir).
+func tempPattern(path string) string { return "." + filepath.Base(path) + ".tmp-*" }
+
+// removeStaleTemps removes the temporary files of saves of path that never
+// finished. Only a writer holding the directory's lock may call it: any such
+// file is then a dead process's. Best effort: one that stays costs disk only.
+func removeStaleTemps(path string) {
+	names, _ := filepath.Glob(filepath.Join(filepath.Dir(path), tempPattern(path)))
+	for _, name := range names {
+		_ = os.Remove(name)
+	}
 }
 
 // syncDir makes a rename durable; best effort, as not every OS supports it.

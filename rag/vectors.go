@@ -17,8 +17,9 @@ import (
 // writeVectors writes every chunk — ID, offsets into its article's text and
 // vector — in a deterministic order: count and dimension, then per chunk a
 // uvarint-prefixed ID, two uvarint offsets and dim little-endian float32s.
-// The text is not repeated: the manifest has the article's.
-func (ix *Index) writeVectors(w *bufio.Writer) error {
+// The text is not repeated: the manifest has the article's. A done ctx stops
+// it between chunks, leaving a partial section for the caller to discard.
+func (ix *Index) writeVectors(ctx context.Context, w *bufio.Writer) error {
 	var ids []string
 	for _, a := range ix.man.sorted() {
 		for i := range a.Chunks {
@@ -27,7 +28,7 @@ func (ix *Index) writeVectors(w *bufio.Writer) error {
 	}
 	dim := 0
 	if len(ids) > 0 {
-		doc, err := ix.col.GetByID(context.Background(), ids[0])
+		doc, err := ix.col.GetByID(ctx, ids[0])
 		if err != nil {
 			return fmt.Errorf("chunk %s: %w", ids[0], err)
 		}
@@ -52,8 +53,11 @@ func (ix *Index) writeVectors(w *bufio.Writer) error {
 		return err
 	}
 	f32 := make([]byte, 4*dim)
-	for _, id := range ids {
-		doc, err := ix.col.GetByID(context.Background(), id)
+	for n, id := range ids {
+		if n%1024 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		doc, err := ix.col.GetByID(ctx, id)
 		if err != nil {
 			return fmt.Errorf("chunk %s: %w", id, err)
 		}

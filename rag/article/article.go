@@ -7,7 +7,7 @@ import "time"
 // Article is one cleaned news article, ready to be chunked and indexed.
 type Article struct {
 	// ID is stable across re-ingests: the corpus id when given, else derived from
-	// the canonical URL, else from the file name.
+	// the canonical URL, else from the file's path under the folder loaded.
 	ID string
 	// Title is the headline, without site suffixes.
 	Title string

@@ -3,6 +3,8 @@ package article
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -17,12 +19,6 @@ import (
 // ErrBinary reports a file that is not UTF-8 text (NUL bytes or invalid UTF-8).
 var ErrBinary = errors.New("binary file or not UTF-8 text")
 
-// ErrTooLarge reports a single-article file above maxFileSize.
-var ErrTooLarge = errors.New("file too large")
-
-// maxFileSize bounds the single-article formats; JSONL is streamed instead.
-const maxFileSize = 32 << 20
-
 // LoadPaths loads the articles of files and folders on disk. Folders are
 // walked recursively in lexical order, taking .md/.markdown, .txt,
 // .html/.htm and .jsonl files and skipping other extensions and hidden
@@ -32,18 +28,22 @@ const maxFileSize = 32 << 20
 // The error is only for a cancelled ctx; what was loaded before is returned
 // with it. Articles are normalised (see Normalize) but not deduplicated (see
 // Dedupe).
+//
+// A file without an id or url gets its ID from its path relative to the
+// folder given (a/notes.txt → "a/notes"; a file given by name, from its
+// name), so that two files of the same name in different folders stay two
+// articles; when two paths still fold to one ID (notes.md and notes.txt),
+// the later one's ID gets a hash of its path. An article whose explicit id
+// an earlier one of the same call has is skipped with ErrDuplicateID.
 func LoadPaths(ctx context.Context, paths []string) ([]Article, []Problem, error) {
-	var (
-		arts     []Article
-		problems []Problem
-	)
+	l := newLoader()
 	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
-			return arts, problems, fmt.Errorf("load %s: %w", p, err)
+			return l.arts, l.problems, fmt.Errorf("load %s: %w", p, err)
 		}
 		info, err := os.Stat(p)
 		if err != nil {
-			problems = append(problems, Problem{Path: p, Err: pathCause(err)})
+			l.problems = append(l.problems, Problem{Path: p, Err: pathCause(err)})
 			continue
 		}
 		var (
@@ -58,41 +58,48 @@ func LoadPaths(ctx context.Context, paths []string) ([]Article, []Problem, error
 			fsys, root = os.DirFS(filepath.Dir(p)), filepath.Base(p)
 			display = func(string) string { return p }
 		}
-		a, probs, err := loadTree(ctx, fsys, root, display)
-		arts, problems = append(arts, a...), append(problems, probs...)
-		if err != nil {
-			return arts, problems, err
+		if err := l.tree(ctx, fsys, root, display); err != nil {
+			return l.arts, l.problems, err
 		}
 	}
-	return arts, problems, nil
+	return l.arts, l.problems, nil
 }
 
 // LoadFS is LoadPaths over an fs.FS (the embedded bundle, a test fixture):
 // root is a file or a folder of fsys, and problems name paths inside fsys.
 func LoadFS(ctx context.Context, fsys fs.FS, root string) ([]Article, []Problem, error) {
-	return loadTree(ctx, fsys, root, func(name string) string { return name })
+	l := newLoader()
+	err := l.tree(ctx, fsys, root, func(name string) string { return name })
+	return l.arts, l.problems, err
 }
 
-// loadTree loads root, a file or a folder of fsys; display turns fsys paths
+// loader gathers the articles and problems of one load, and the IDs given
+// so far, so that no two of its articles share one.
+type loader struct {
+	arts     []Article
+	problems []Problem
+	seen     map[string]string // article ID → the file it came from
+}
+
+func newLoader() *loader { return &loader{seen: map[string]string{}} }
+
+// tree loads root, a file or a folder of fsys; display turns fsys paths
 // into the paths problems report.
-func loadTree(ctx context.Context, fsys fs.FS, root string, display func(string) string) ([]Article, []Problem, error) {
-	var (
-		arts     []Article
-		problems []Problem
-	)
+func (l *loader) tree(ctx context.Context, fsys fs.FS, root string, display func(string) string) error {
 	info, err := fs.Stat(fsys, root)
 	if err != nil {
-		return nil, []Problem{{Path: display(root), Err: pathCause(err)}}, nil
+		l.problems = append(l.problems, Problem{Path: display(root), Err: pathCause(err)})
+		return nil
 	}
 	if !info.IsDir() {
-		return loadFile(ctx, fsys, root, display(root))
+		return l.file(ctx, fsys, root, path.Base(root), display(root))
 	}
-	err = fs.WalkDir(fsys, root, func(name string, d fs.DirEntry, err error) error {
+	return fs.WalkDir(fsys, root, func(name string, d fs.DirEntry, err error) error {
 		if cerr := ctx.Err(); cerr != nil {
 			return fmt.Errorf("load %s: %w", display(name), cerr)
 		}
 		if err != nil {
-			problems = append(problems, Problem{Path: display(name), Err: pathCause(err)})
+			l.problems = append(l.problems, Problem{Path: display(name), Err: pathCause(err)})
 			return nil // an unreadable folder is skipped, the walk goes on
 		}
 		if name != root && strings.HasPrefix(d.Name(), ".") {
@@ -108,18 +115,51 @@ func loadTree(ctx context.Context, fsys fs.FS, root string, display func(string)
 			// A symlink is followed to a file, never to a folder (no cycles).
 			info, err := fs.Stat(fsys, name)
 			if err != nil {
-				problems = append(problems, Problem{Path: display(name), Err: pathCause(err)})
+				l.problems = append(l.problems, Problem{Path: display(name), Err: pathCause(err)})
 				return nil
 			}
 			if !info.Mode().IsRegular() {
 				return nil
 			}
 		}
-		a, probs, err := loadFile(ctx, fsys, name, display(name))
-		arts, problems = append(arts, a...), append(problems, probs...)
-		return err
+		rel := name
+		if root != "." {
+			rel = strings.TrimPrefix(name, root+"/")
+		}
+		return l.file(ctx, fsys, name, rel, display(name))
 	})
-	return arts, problems, err
+}
+
+// keep adds a loaded article, unless an earlier one has its ID.
+func (l *loader) keep(a Article, from string) {
+	if first, dup := l.seen[a.ID]; dup {
+		l.problems = append(l.problems, Problem{Path: from,
+			Err: fmt.Errorf("%w %q: %s has it too and is kept", ErrDuplicateID, a.ID, first)})
+		return
+	}
+	l.seen[a.ID] = from
+	l.arts = append(l.arts, a)
+}
+
+// pathID is the ID of a file without id or url, from its path rel (relative
+// to the folder loaded): its folders and its stem, each as stemID makes
+// them, joined by "/". When that ID is taken, a hash of the file's full path
+// (from) tells the two apart.
+func (l *loader) pathID(rel, from string) string {
+	dir, base := path.Split(rel)
+	var parts []string
+	for _, d := range strings.Split(strings.Trim(dir, "/"), "/") {
+		if d != "" && d != "." {
+			parts = append(parts, stemID(d))
+		}
+	}
+	parts = append(parts, stemID(strings.TrimSuffix(base, path.Ext(base))))
+	id := strings.Join(parts, "/")
+	if _, taken := l.seen[id]; taken {
+		sum := sha256.Sum256([]byte(filepath.ToSlash(from)))
+		id += "-" + hex.EncodeToString(sum[:4])
+	}
+	return id
 }
 
 func supported(name string) bool {
@@ -130,10 +170,12 @@ func supported(name string) bool {
 	return false
 }
 
-// loadFile loads one file; only a cancelled ctx is returned as an error.
-func loadFile(ctx context.Context, fsys fs.FS, name, display string) ([]Article, []Problem, error) {
-	problem := func(err error) ([]Article, []Problem, error) {
-		return nil, []Problem{{Path: display, Err: err}}, nil
+// file loads one file, rel its path relative to the folder loaded; only a
+// cancelled ctx is returned as an error.
+func (l *loader) file(ctx context.Context, fsys fs.FS, name, rel, display string) error {
+	problem := func(err error) error {
+		l.problems = append(l.problems, Problem{Path: display, Err: err})
+		return nil
 	}
 	f, err := fsys.Open(name)
 	if err != nil {
@@ -143,24 +185,28 @@ func loadFile(ctx context.Context, fsys fs.FS, name, display string) ([]Article,
 	ext := strings.ToLower(path.Ext(name))
 	if ext == ".jsonl" {
 		arts, probs, err := ReadJSONL(ctx, f, display)
+		for _, a := range arts {
+			l.keep(a, display)
+		}
+		l.problems = append(l.problems, probs...)
 		if err != nil {
 			if ctx.Err() != nil {
-				return arts, probs, err
+				return err
 			}
 			// ReadJSONL's error already names the file; keep only its cause.
 			if cause := errors.Unwrap(err); cause != nil {
 				err = cause
 			}
-			return arts, append(probs, Problem{Path: display, Err: err}), nil
+			return problem(err)
 		}
-		return arts, probs, nil
+		return nil
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
 	if err != nil {
 		return problem(fmt.Errorf("read: %w", err))
 	}
-	if len(data) > maxFileSize {
-		return problem(fmt.Errorf("%w: over %d MiB", ErrTooLarge, maxFileSize>>20))
+	if len(data) > MaxFileBytes {
+		return problem(fmt.Errorf("%w: over the %d MiB cap", ErrTooLarge, MaxFileBytes>>20))
 	}
 	if bytes.IndexByte(data, 0) >= 0 {
 		return problem(ErrBinary)
@@ -192,13 +238,14 @@ func loadFile(ctx context.Context, fsys fs.FS, name, display string) ([]Article,
 		return problem(err)
 	}
 	if a.ID == "" && strings.TrimSpace(a.URL) == "" {
-		a.ID = stemID(stem)
+		a.ID = l.pathID(rel, display)
 	}
 	a, err = Normalize(a)
 	if err != nil {
 		return problem(err)
 	}
-	return []Article{a}, nil, nil
+	l.keep(a, display)
+	return nil
 }
 
 // parseText reads a .txt article: the first line is the title when it looks

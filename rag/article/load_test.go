@@ -48,7 +48,7 @@ func TestLoadPaths(t *testing.T) {
 		{ID: urlID("https://www.example.org/news/vpn-flaw"), Title: "Critical VPN flaw exploited in the wild", URL: "https://www.example.org/news/vpn-flaw",
 			Source: "Security Weekly", Published: time.Date(2024, 5, 1, 8, 30, 0, 0, time.UTC), Lang: "en",
 			Text: "Attackers are exploiting a critical flaw in a popular VPN appliance, the vendor said on Wednesday.\n\nThe bug lets an unauthenticated attacker run code on the device & read its configuration.\nCustomers should patch now."},
-		{ID: "rapport", Title: "Rapport annuel de l’ANSSI", Lang: "fr",
+		{ID: "sub/rapport", Title: "Rapport annuel de l’ANSSI", Lang: "fr",
 			Text: "L’agence a traité plus de cyberattaques que l’année précédente, selon son rapport publié mardi."},
 	}
 	empty := t.TempDir()

@@ -20,9 +20,14 @@ var ErrEmpty = errors.New("no text left after cleaning")
 // language detected when not given (and reduced to the primary subtag, "fr-FR"
 // → "fr") and an ID assigned when it has none: "u" + 16 hex digits of the
 // SHA-256 of the canonical URL, else "h" + 16 hex digits of the content hash.
-// A first paragraph that only repeats the title is dropped. It fails with ErrEmpty when no text is left, and when the URL is not a valid
-// absolute http(s) URL (see CanonicalURL).
+// A first paragraph that only repeats the title is dropped. It fails with
+// ErrTextTooLarge when the text is over MaxTextBytes (checked first, so that
+// an oversized text costs no cleaning), with ErrEmpty when no text is left,
+// and when the URL is not a valid absolute http(s) URL (see CanonicalURL).
 func Normalize(a Article) (Article, error) {
+	if len(a.Text) > MaxTextBytes {
+		return Article{}, fmt.Errorf("%w: %d bytes, over the %d MiB cap", ErrTextTooLarge, len(a.Text), MaxTextBytes>>20)
+	}
 	a.Title = cleanTitle(a.Title)
 	a.Text = Clean(a.Text)
 	a.Source = strings.Join(strings.Fields(a.Source), " ")
