@@ -3,6 +3,8 @@ package extract
 import (
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/veille/veille/rag/analyze"
 	"github.com/veille/veille/rag/question"
@@ -12,7 +14,11 @@ import (
 // the question's own words (0 none … 1 sure): the question's words are blanked
 // out first, so "le 3 juin" counts for a "quand" question only when the
 // question did not already say "3 juin".
-func evidence(t question.Type, text string, toks []analyze.Token, qset map[string]bool) float64 {
+//
+// focus holds the question's focus terms: for a "which X" question the
+// surest answer is a name right by X ("la commune de Roncelles", "le botnet
+// Kestrel").
+func evidence(t question.Type, focus map[string]bool, text string, toks []analyze.Token, qset map[string]bool) float64 {
 	b := []byte(text)
 	for _, tk := range toks {
 		if qset[tk.Term] {
@@ -33,6 +39,8 @@ func evidence(t question.Type, text string, toks []analyze.Token, qset map[strin
 		return best(match(fullNameRE, masked, 1), match(nameRE, masked, 0.6), match(acronymRE, masked, 0.4))
 	case question.Where:
 		return best(match(placeRE, masked, 1), markers(low, placeWords, 0.5))
+	case question.Which:
+		return best(namedFocus(text, toks, focus, qset), 0.6*best(match(fullNameRE, masked, 1), match(nameRE, masked, 1), match(cveRE, masked, 1)))
 	case question.Identifier:
 		return best(match(cveRE, masked, 1), match(versionRE, masked, 0.9))
 	case question.Why:
@@ -110,3 +118,23 @@ var (
 	listWords    = []string{" notamment ", " dont ", " including ", " such as ", " ainsi que ", " as well as ", " parmi ", " among "}
 	definition   = []string{" est un ", " est une ", " désigne ", " designe ", " consiste ", " permet ", " sert à ", " sert a ", " is a ", " is an ", " refers to ", " allows ", " used to ", " c'est-à-dire ", " qui consiste "}
 )
+
+// namedFocus returns 1 when a focus term of the question is followed, within
+// three words, by a capitalised word or an identifier the question does not
+// have: "la commune de Roncelles", "le botnet Kestrel", "l'application
+// WhatsApp".
+func namedFocus(text string, toks []analyze.Token, focus, qset map[string]bool) float64 {
+	for i, tk := range toks {
+		if !focus[tk.Term] {
+			continue
+		}
+		for _, nx := range toks[i+1 : min(len(toks), i+4)] {
+			w := text[nx.Start:nx.End]
+			r, _ := utf8.DecodeRuneInString(w)
+			if !qset[nx.Term] && (unicode.IsUpper(r) || strings.IndexFunc(w, unicode.IsDigit) >= 0) {
+				return 1
+			}
+		}
+	}
+	return 0
+}

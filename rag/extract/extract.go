@@ -111,7 +111,7 @@ func Candidates(q Query, docs []Doc) []Candidate {
 				hasFocus = hasFocus || focus[t.Term]
 			}
 			c.Cov = coverage(q, have, total)
-			c.Evidence = evidence(q.Type, c.Text, toks, qset)
+			c.Evidence = evidence(q.Type, focus, c.Text, toks, qset)
 			x := &c.X
 			x[fCov] = c.Cov
 			x[fEvidence] = c.Evidence
