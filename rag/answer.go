@@ -161,6 +161,18 @@ func nameIn(name string, arts []*storedArticle, terms []map[string]bool) bool {
 		}
 		return false
 	}
+	// "Indian" is given by "India": a long name's first five letters will
+	// do, whatever the stemmer made of either.
+	if f := []rune(analyze.Fold(name)); len(f) >= 5 {
+		prefix := string(f[:5])
+		for _, have := range terms {
+			for t := range have {
+				if strings.HasPrefix(t, prefix) {
+					return true
+				}
+			}
+		}
+	}
 	forms := []string{name}
 	forms = append(forms, lexicon.Default().French(name)...)
 	forms = append(forms, lexicon.Default().English(name)...)
