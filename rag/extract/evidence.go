@@ -111,8 +111,8 @@ var (
 	numberWords = []string{" deux ", " trois ", " quatre ", " cinq ", " six ", " sept ", " huit ", " neuf ", " dix ", " douze ", " quinze ", " vingt", " trente ", " quarante ", " cinquante ", " cent ", " mille ", " million", " milliard", " dizaine", " centaine", " quarantaine", " vingtaine", " trentaine",
 		" two ", " three ", " four ", " five ", " six ", " seven ", " eight ", " nine ", " ten ", " twelve ", " dozen", " hundred", " thousand", " million", " billion"}
 	placeWords   = []string{" siège ", " siege ", " basé", " basee ", " installé", " headquartered", " based in ", " located ", "ville de ", " commune de ", "city of "}
-	reasonStrong = []string{" car ", " parce qu", " en raison ", " à cause ", " a cause ", " faute d", " grâce à", " grace a", " puisque ", " c'est pourquoi", " reproche", " manquement", " because ", " due to ", " as a result", " thanks to ", " owing to ", " motif", " raison ", " raisons ", " s'explique", " explique ", " explains ", " reason", " caused by ", " provoqué", " en cause", " origine ", " afin de ", " pour que ", " so that ", " in order to ", " allowed ", " enabled ", " permis ", " permettant ", " a permis", " ont permis"}
-	reasonWeak   = []string{" via ", " ce qui ", " sans ", " after ", " après avoir ", " through ", " since ", " without ", " by ", " lacked ", " insuffisant", " obsolète", " faible", " weak", " non ", " aucun", " pas de ", " not ", " no "}
+	reasonStrong = []string{" car ", " parce qu", " en raison ", " à cause ", " a cause ", " faute d", " grâce à", " grace a", " puisque ", " c'est pourquoi", " reproche", " manquement", " because ", " due to ", " as a result", " thanks to ", " owing to ", " motif", " raison ", " raisons ", " s'explique", " explique ", " explains ", " reason", " caused by ", " provoqué", " en cause", " origine ", " afin de ", " pour que ", " so that ", " in order to ", " allowed ", " enabled ", " permis ", " permettant ", " a permis", " ont permis", " représailles", " en réponse à", " en reponse a", " pour protester", " pour dénoncer", " pour denoncer", " motivé", " motive ", " retaliation", " in response to", " to protest", " motivated"}
+	reasonWeak   = []string{" via ", " coïncide", " coincide", " dans la foulée", " in the wake of", " ce qui ", " sans ", " after ", " après avoir ", " through ", " since ", " without ", " by ", " lacked ", " insuffisant", " obsolète", " faible", " weak", " non ", " aucun", " pas de ", " not ", " no "}
 	adviceStrong = []string{" il faut ", " faut ", " doivent ", " doit ", " devez ", " devraient ", " recommand", " conseill", " invite ", " invités ", " appelle à", " appellent à", " préconis", " ne jamais ", " il est conseillé", " should ", " must ", " recommend", " advis", " urge", " make sure ", " advice", " tips", " réflexe", " bonnes pratiques", " il convient", " mieux vaut", " prudence"}
 	adviceWeak   = []string{" ne pas ", " never ", " avoid ", " vérifier ", " verifier ", " activer ", " changer ", " signaler ", " porter plainte", " opposition", " contacter ", " check ", " enable ", " report ", " contact ", " update ", " mettre à jour", " installer ", " désactiver ", " disable ", " révoquer ", " revoke "}
 	listWords    = []string{" notamment ", " dont ", " including ", " such as ", " ainsi que ", " as well as ", " parmi ", " among "}
@@ -137,4 +137,28 @@ func namedFocus(text string, toks []analyze.Token, focus, qset map[string]bool) 
 		}
 	}
 	return 0
+}
+
+// enumStart starts a sentence that continues an enumeration of reasons, steps
+// or items: "Deuxième manquement :", "Enfin,", "Second,".
+var enumStart = regexp.MustCompile(`^(?i)(premier|première|deuxième|second|seconde|troisième|quatrième|d'abord|d’abord|ensuite|enfin|puis|autre|en outre|de plus|par ailleurs|first|secondly|third|finally|another|in addition|moreover)\b`)
+
+// headingCues are words of a section heading that announce the answer to a
+// question of a type: the sentences under « Pourquoi ça marche » are
+// reasons, those under « Les bons réflexes » advice.
+var headingCues = map[question.Type][]string{
+	question.Why:    {"pourquoi", "why", "raison", "cause", "explication", "origine", "comment ", "how "},
+	question.Advice: {"reflexe", "conseil", "que faire", "comment se proteger", "se proteger", "recommandation", "precaution", "bonnes pratiques", "what to do", "how to protect", "tips", "advice", "recommendation", "protect"},
+	question.List:   {"liste", "list", "versions", "produits", "systemes affectes", "affected", "concerne"},
+}
+
+// announces reports whether heading, folded, announces answers of type t.
+func announces(t question.Type, heading string) bool {
+	h := " " + analyze.Fold(heading) + " "
+	for _, c := range headingCues[t] {
+		if strings.Contains(h, c) {
+			return true
+		}
+	}
+	return false
 }

@@ -108,7 +108,21 @@ func choose(t question.Type, all []Candidate, scores []float64, best int, second
 			cands = append(cands, i)
 		}
 	}
-	slices.SortFunc(cands, func(x, y int) int { return cmp.Compare(scores[y], scores[x]) })
+	// When the answer enumerates ("Premier reproche…"), the rest of the
+	// enumeration ("Deuxième manquement…", "Enfin…") comes first.
+	enumerates := t.Multi() && slices.ContainsFunc(cands, func(i int) bool { return enumStart.MatchString(all[i].Text) })
+	slices.SortFunc(cands, func(x, y int) int {
+		if enumerates {
+			ex, ey := enumStart.MatchString(all[x].Text), enumStart.MatchString(all[y].Text)
+			if ex != ey {
+				if ex {
+					return -1
+				}
+				return 1
+			}
+		}
+		return cmp.Compare(scores[y], scores[x])
+	})
 	for _, i := range cands {
 		add(i)
 	}
