@@ -3,6 +3,7 @@ package extract
 import (
 	"cmp"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -95,6 +96,13 @@ func choose(t question.Type, all []Candidate, scores []float64, best int, second
 			}
 		}
 	}
+	// A sentence that opens on a pronoun ("Il avait découvert…") needs the
+	// one before it, which says who.
+	for _, i := range slices.Clone(picked) {
+		if i > 0 && all[i-1].Doc == all[i].Doc && !all[i-1].Heading && pronounStart.MatchString(all[i].Text) {
+			add(i - 1)
+		}
+	}
 	// Other sentences of the best sentence's article only: another
 	// article's sentence is another story more often than not.
 	var cands []int
@@ -134,6 +142,9 @@ func choose(t question.Type, all []Candidate, scores []float64, best int, second
 	}
 	return out
 }
+
+// pronounStart opens a sentence whose subject is in the sentence before.
+var pronounStart = regexp.MustCompile(`^(Il|Elle|Ils|Elles|Celui-ci|Celle-ci|Ceux-ci|Ce dernier|Cette dernière|He|She|They|It|This|These)\b`)
 
 func isBullet(s string) bool {
 	return strings.HasPrefix(s, "- ") || strings.HasPrefix(s, "• ") || strings.HasPrefix(s, "* ") || strings.HasPrefix(s, "– ")

@@ -126,7 +126,7 @@ func classify(w []string, raw, lang string) (Type, []string) {
 		return Where, focusTerms
 	}
 	switch {
-	case has("qui", "who", "whom", "whose", "par qui", "a qui"):
+	case has("qui", "who", "whom", "whose", "par qui", "a qui", "le nom du", "le nom de", "le nom des", "the name of", "nom du", "name of"):
 		return Who, focusTerms
 	case isClass(focus, whoNouns):
 		return Who, focusTerms
