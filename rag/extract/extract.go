@@ -14,6 +14,7 @@ package extract
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/veille/veille/rag/analyze"
@@ -105,9 +106,16 @@ func Candidates(q Query, docs []Doc) []Candidate {
 	var all []Candidate
 	for di, d := range docs {
 		first := len(all)
-		docCov := coverage(q, termSet(d.Title+"\n"+d.Text, d.Lang), total)
+		// The text is analysed once; each sentence takes its tokens.
+		docToks := analyze.Tokens(d.Text, d.Lang)
+		dterms := termSet(d.Title, d.Lang)
+		for _, t := range docToks {
+			dterms[t.Term] = true
+		}
+		docCov := coverage(q, dterms, total)
+		next := 0
 		for _, c := range split(di, d) {
-			toks := analyze.Tokens(c.Text, d.Lang)
+			toks := sentenceTokens(docToks, &next, c.Start, c.End)
 			have := map[string]bool{}
 			novel, hasFocus := 0, false
 			for _, t := range toks {
@@ -179,6 +187,24 @@ func Candidates(q Query, docs []Doc) []Candidate {
 	return all
 }
 
+// sentenceTokens returns the tokens of docToks within [start, end), with
+// offsets made relative to start; *next is where to resume, sentences being
+// visited in order.
+func sentenceTokens(docToks []analyze.Token, next *int, start, end int) []analyze.Token {
+	for *next < len(docToks) && docToks[*next].Start < start {
+		*next++
+	}
+	var out []analyze.Token
+	for *next < len(docToks) && docToks[*next].End <= end {
+		t := docToks[*next]
+		t.Start -= start
+		t.End -= start
+		out = append(out, t)
+		*next++
+	}
+	return out
+}
+
 // split returns the sentences of a doc with their paragraph numbers.
 func split(di int, d Doc) []Candidate {
 	var out []Candidate
@@ -189,10 +215,14 @@ func split(di int, d Doc) []Candidate {
 			para++
 		}
 		prevEnd = sp.End
-		text := strings.TrimSpace(d.Text[sp.Start:sp.End])
+		raw := d.Text[sp.Start:sp.End]
+		text := strings.TrimSpace(raw)
 		if text == "" {
 			continue
 		}
+		// The span is the trimmed text's, so that Text == d.Text[Start:End].
+		sp.Start += len(raw) - len(strings.TrimLeftFunc(raw, unicode.IsSpace))
+		sp.End = sp.Start + len(text)
 		out = append(out, Candidate{
 			Doc: di, Idx: len(out), Start: sp.Start, End: sp.End, Text: text, Para: para,
 			Heading: isHeading(text),

@@ -27,7 +27,7 @@ func query(q string, french map[string][]string) Query {
 	return out
 }
 
-func seedDoc(t *testing.T, name string) Doc {
+func seedDoc(t testing.TB, name string) Doc {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name+".txt"))
 	if err != nil {
@@ -199,5 +199,16 @@ func TestTrainLearnsLabels(t *testing.T) {
 	}
 	if after := Loss(&m, qs, labels); after >= before {
 		t.Errorf("loss %v → %v, want lower", before, after)
+	}
+}
+
+// BenchmarkSelect is the extractive answer's own cost: every sentence of
+// three articles scored and the answer chosen.
+func BenchmarkSelect(b *testing.B) {
+	d1, d2 := seedDoc(b, "seed-lapsus-apple-meta"), seedDoc(b, "seed-nso-pegasus-whatsapp")
+	q := query("Quelles données Apple et Meta ont-elles transmises ?", nil)
+	docs := []Doc{d1, d2, d1}
+	for b.Loop() {
+		Select(q, docs)
 	}
 }

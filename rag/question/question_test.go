@@ -100,3 +100,28 @@ func TestAnalyzeFocusAndNames(t *testing.T) {
 		})
 	}
 }
+
+// FuzzAnalyze checks that any question is read without panicking, into a
+// known type, with focus terms drawn from its own terms' analysis.
+func FuzzAnalyze(f *testing.F) {
+	for _, q := range []string{"Qui a revendiqué l'attaque ?", "which CVEs were fixed?", "où ?", "l'AI Act", "IDs's", "’", ""} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		a := Analyze(q)
+		if a.Type.String() == "unknown" {
+			t.Errorf("Analyze(%q).Type = %d", q, a.Type)
+		}
+		for _, n := range a.Names {
+			if n == "" {
+				t.Errorf("Analyze(%q): empty name in %q", q, a.Names)
+			}
+		}
+	})
+}
+
+func BenchmarkAnalyze(b *testing.B) {
+	for b.Loop() {
+		Analyze("Quelles versions de PAN-OS corrigent la CVE-2026-0417 exploitée depuis avril ?")
+	}
+}
