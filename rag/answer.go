@@ -86,7 +86,7 @@ func (ix *Index) covers(q, retrieval string, hits []Hit) bool {
 	}
 	terms := make([]map[string]bool, len(arts))
 	for i, a := range arts {
-		terms[i] = set(analyze.Terms(a.Title+"\n"+a.Text, a.Lang))
+		terms[i] = ix.analyses.analysis(a).terms
 	}
 	for _, name := range question.Analyze(q).Names {
 		if !nameIn(name, arts, terms) {
@@ -320,7 +320,7 @@ func (ix *Index) extractInputs(q, retrieval string, hits []Hit) (extract.Query, 
 	docs := make([]extract.Doc, len(hits))
 	for i, h := range hits {
 		if a := ix.man.Articles[h.ArticleID]; a != nil {
-			docs[i] = extract.Doc{Title: a.Title, Text: a.Text, Lang: a.Lang}
+			docs[i] = extract.Doc{Title: a.Title, Text: a.Text, Lang: a.Lang, Tokens: ix.analyses.analysis(a).tokens}
 			for _, p := range h.Passages {
 				docs[i].Passages = append(docs[i].Passages, [2]int{p.Start, p.End})
 			}

@@ -80,6 +80,8 @@ type Index struct {
 	doc *lexical.Index  // BM25 over whole articles (title + text)
 	vec *vecindex.Index // nil until the first vector tells the dimension
 	man *manifest
+
+	analyses analysisCache // answering's analysis of recent articles
 }
 
 // New returns an empty in-memory index.

@@ -30,6 +30,9 @@ type Doc struct {
 	// Passages are the spans retrieval found best in this doc, best
 	// first: a sentence inside one is more likely on topic.
 	Passages [][2]int
+	// Tokens are analyze.Tokens(Text, Lang) when the caller has them
+	// already; nil: Candidates analyses Text.
+	Tokens []analyze.Token
 }
 
 // Query is a question ready to score sentences with.
@@ -107,7 +110,10 @@ func Candidates(q Query, docs []Doc) []Candidate {
 	for di, d := range docs {
 		first := len(all)
 		// The text is analysed once; each sentence takes its tokens.
-		docToks := analyze.Tokens(d.Text, d.Lang)
+		docToks := d.Tokens
+		if docToks == nil {
+			docToks = analyze.Tokens(d.Text, d.Lang)
+		}
 		dterms := termSet(d.Title, d.Lang)
 		for _, t := range docToks {
 			dterms[t.Term] = true
