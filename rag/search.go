@@ -208,6 +208,9 @@ func (ix *Index) filterLocked(opts SearchOptions) (func(string) bool, map[string
 		known := map[string]bool{}
 		var names []string
 		for _, a := range ix.man.Articles {
+			if !opts.Scope.sees(a.Guilds) {
+				continue // another server's source is unknown here
+			}
 			k := sourceKey(a.Source)
 			if !known[k] {
 				known[k] = true
@@ -220,12 +223,12 @@ func (ix *Index) filterLocked(opts SearchOptions) (func(string) bool, map[string
 		}
 		where = map[string]string{metaSourceKey: src}
 	}
-	if src == "" && opts.Since.IsZero() && opts.Until.IsZero() {
+	if src == "" && opts.Since.IsZero() && opts.Until.IsZero() && opts.Scope == (Scope{}) {
 		return func(string) bool { return true }, where, nil
 	}
 	keep := func(chunkID string) bool {
 		a := ix.man.Articles[articleOf(chunkID)]
-		if a == nil {
+		if a == nil || !opts.Scope.sees(a.Guilds) {
 			return false
 		}
 		if src != "" && sourceKey(a.Source) != src {
@@ -283,9 +286,14 @@ func group(ps []Passage, per int) []Hit {
 
 // Latest returns the n most recent articles (by published time, else first seen).
 func (ix *Index) Latest(ctx context.Context, n int) ([]ArticleInfo, error) {
+	return ix.LatestIn(ctx, Scope{}, n)
+}
+
+// LatestIn is Latest over the articles scope sees.
+func (ix *Index) LatestIn(ctx context.Context, scope Scope, n int) ([]ArticleInfo, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	all := ix.man.sorted()
+	all := slices.DeleteFunc(ix.man.sorted(), func(a *storedArticle) bool { return !scope.sees(a.Guilds) })
 	if n > 0 && len(all) > n {
 		all = all[:n]
 	}
@@ -298,6 +306,11 @@ func (ix *Index) Latest(ctx context.Context, n int) ([]ArticleInfo, error) {
 
 // Stats summarises the index.
 func (ix *Index) Stats(ctx context.Context) (Stats, error) {
+	return ix.StatsIn(ctx, Scope{})
+}
+
+// StatsIn summarises the articles scope sees.
+func (ix *Index) StatsIn(ctx context.Context, scope Scope) (Stats, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	st := Stats{
@@ -307,7 +320,17 @@ func (ix *Index) Stats(ctx context.Context) (Stats, error) {
 		LastIngest: ix.man.Updated,
 		Embedder:   ix.man.Embedder.String(),
 	}
+	if scope != (Scope{}) {
+		st.Articles, st.Chunks = 0, 0
+	}
 	for _, a := range ix.man.Articles {
+		if scope != (Scope{}) {
+			if !scope.sees(a.Guilds) {
+				continue
+			}
+			st.Articles++
+			st.Chunks += a.Chunks
+		}
 		st.Sources[a.Source]++
 		if a.Published.After(st.Newest) {
 			st.Newest = a.Published
@@ -334,12 +357,20 @@ type Doc struct {
 // Since returns the articles dated (published, else first seen) after t,
 // newest first: what a digest covers.
 func (ix *Index) Since(ctx context.Context, t time.Time) ([]Doc, error) {
+	return ix.SinceIn(ctx, Scope{}, t)
+}
+
+// SinceIn is Since over the articles scope sees: a server's digest.
+func (ix *Index) SinceIn(ctx context.Context, scope Scope, t time.Time) ([]Doc, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	var out []Doc
 	for _, a := range ix.man.sorted() {
 		if !a.when().After(t) {
 			break
+		}
+		if !scope.sees(a.Guilds) {
+			continue
 		}
 		out = append(out, Doc{ArticleInfo: a.info(), Text: a.Text})
 	}
