@@ -155,8 +155,8 @@ type AddResult struct {
 	// Discord servers (or, for an operator's ingest, every server) that
 	// added them again.
 	Shared  int
-	Chunks    int // chunks embedded
-	Skipped   []error
+	Chunks  int // chunks embedded
+	Skipped []error
 }
 
 // Progress is called after each article is embedded during Add.

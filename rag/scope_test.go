@@ -25,10 +25,10 @@ func scopedArticles() []article.Article {
 		{ID: "operator", Title: "Rançongiciel dans une mairie", Source: "Operator News", Lang: "fr", Published: day(10),
 			Text: "Un rançongiciel a chiffré les serveurs d’une mairie bretonne. La mairie refuse de payer la rançon."},
 		{ID: "a-only", Title: "Rançongiciel dans un hôpital", Source: "Server A Feed", Lang: "fr", Published: day(11),
-			Text: "Un rançongiciel a chiffré les serveurs d’un hôpital alsacien. L’hôpital refuse de payer la rançon.",
+			Text:   "Un rançongiciel a chiffré les serveurs d’un hôpital alsacien. L’hôpital refuse de payer la rançon.",
 			Guilds: []string{guildA}},
 		{ID: "b-only", Title: "Rançongiciel dans une université", Source: "Server B Feed", Lang: "fr", Published: day(12),
-			Text: "Un rançongiciel a chiffré les serveurs d’une université normande. L’université refuse de payer la rançon.",
+			Text:   "Un rançongiciel a chiffré les serveurs d’une université normande. L’université refuse de payer la rançon.",
 			Guilds: []string{guildB}},
 	}
 }
