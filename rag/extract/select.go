@@ -103,7 +103,8 @@ func choose(t question.Type, all []Candidate, scores []float64, best int, second
 			continue
 		}
 		rel := math.Exp(scores[i] - scores[best]) // odds against the best
-		if rel >= second || t.Multi() && s.Evidence > 0 && rel >= second/4 {
+		// Reasons, steps and items must carry their kind of answer.
+		if t.Multi() && s.Evidence > 0 && rel >= second/4 || !t.Multi() && rel >= second {
 			cands = append(cands, i)
 		}
 	}
