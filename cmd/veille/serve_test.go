@@ -182,7 +182,7 @@ func TestDigestControl(t *testing.T) {
 	}
 	dc := &digestControl{store: st, envChannel: "400000000000000009", def: digest.Settings{At: "08:00", Loc: paris, Lang: "fr"}}
 	dc.sched, err = digest.NewScheduler(digest.SchedulerConfig{Store: st, Channels: func() []digest.Settings { return nil },
-		Items: func(context.Context, time.Time) ([]digest.Item, error) { return nil, nil },
+		Items: func(context.Context, digest.Settings, time.Time) ([]digest.Item, error) { return nil, nil },
 		Post:  func(context.Context, string, digest.Digest) error { return errors.New("no posting here") }})
 	if err != nil {
 		t.Fatal(err)
@@ -266,6 +266,9 @@ func feedSite(t *testing.T) *httptest.Server {
 	return srv
 }
 
+// testGuild is the Discord server the fake Discord sends commands from.
+const testGuild = "300000000000000001"
+
 // newFeedControl returns a feedControl over an empty index in a fresh data
 // directory, with FEEDS set to operatorFeeds. Its fetcher may reach the
 // loopback test servers; guarded is the fetcher `veille bot` gives it.
@@ -298,17 +301,17 @@ func TestFeedControl(t *testing.T) {
 	ctx := t.Context()
 	feedURL := site.URL + "/feed.xml"
 
-	added, err := fc.Add(ctx, feedURL, "100000000000000001")
+	added, err := fc.Add(ctx, testGuild, feedURL, "100000000000000001")
 	if err != nil || added.Page || added.Added != 1 || added.Title != "Cyber Actu" {
 		t.Fatalf("Add(feed) = %+v, %v; want 1 new article from Cyber Actu", added, err)
 	}
 	if fc.ix.Len() != 1 {
 		t.Errorf("index holds %d articles, want the feed's one at once", fc.ix.Len())
 	}
-	if _, err := fc.Add(ctx, feedURL, "100000000000000001"); !errors.Is(err, bot.ErrFeedFollowed) {
+	if _, err := fc.Add(ctx, testGuild, feedURL, "100000000000000001"); !errors.Is(err, bot.ErrFeedFollowed) {
 		t.Errorf("Add(feed) again = %v, want ErrFeedFollowed", err)
 	}
-	if _, err := fc.Add(ctx, "https://operator.example/rss", ""); !errors.Is(err, bot.ErrFeedFollowed) {
+	if _, err := fc.Add(ctx, testGuild, "https://operator.example/rss", ""); !errors.Is(err, bot.ErrFeedFollowed) {
 		t.Errorf("Add(FEEDS entry) = %v, want ErrFeedFollowed", err)
 	}
 	list, err := readUserFeeds(fc.app.userFeedsPath())
@@ -320,35 +323,35 @@ func TestFeedControl(t *testing.T) {
 		t.Errorf("feed state not saved: %+v, %v", st.Get(feedURL), err)
 	}
 
-	page, err := fc.Add(ctx, site.URL+"/hameconnage", "")
+	page, err := fc.Add(ctx, testGuild, site.URL+"/hameconnage", "")
 	if err != nil || !page.Page || page.Added != 1 || page.URL != "https://www.journal-securite.example/2026/11/hameconnage-mutuelles" {
 		t.Errorf("Add(page) = %+v, %v; want one article under its canonical URL", page, err)
 	}
 	var suggest *bot.FeedSuggestionError
-	if _, err := fc.Add(ctx, site.URL+"/rancongiciel", ""); !errors.As(err, &suggest) || !slices.Equal(suggest.Feeds, []string{site.URL + "/rss.xml"}) {
+	if _, err := fc.Add(ctx, testGuild, site.URL+"/rancongiciel", ""); !errors.As(err, &suggest) || !slices.Equal(suggest.Feeds, []string{site.URL + "/rss.xml"}) {
 		t.Errorf("Add(page with a feed) = %v, want a suggestion of %s/rss.xml", err, site.URL)
 	}
 	var unreadable *bot.UnreadableSourceError
-	if _, err := fc.Add(ctx, site.URL+"/missing", ""); !errors.As(err, &unreadable) || !strings.Contains(err.Error(), "404") {
+	if _, err := fc.Add(ctx, testGuild, site.URL+"/missing", ""); !errors.As(err, &unreadable) || !strings.Contains(err.Error(), "404") {
 		t.Errorf("Add(404) = %v, want an UnreadableSourceError", err)
 	}
 	if list, _ := readUserFeeds(fc.app.userFeedsPath()); len(list) != 1 {
 		t.Errorf("pages and failures were followed: %+v", list)
 	}
 
-	hs, err := fc.Health(ctx)
+	hs, err := fc.Health(ctx, testGuild)
 	if err != nil || len(hs) != 2 || hs[0].URL != "https://operator.example/rss" || hs[0].UserAdded ||
 		hs[1].URL != feedURL || !hs[1].UserAdded || hs[1].LastSuccess.IsZero() {
 		t.Errorf("Health = %+v, %v", hs, err)
 	}
 
-	if _, err := fc.Remove(ctx, "https://operator.example/rss"); !errors.Is(err, bot.ErrOperatorFeed) {
+	if _, err := fc.Remove(ctx, testGuild, "https://operator.example/rss"); !errors.Is(err, bot.ErrOperatorFeed) {
 		t.Errorf("Remove(FEEDS entry) = %v, want ErrOperatorFeed", err)
 	}
-	if removed, err := fc.Remove(ctx, site.URL+"/other.xml"); removed || err != nil {
+	if removed, err := fc.Remove(ctx, testGuild, site.URL+"/other.xml"); removed || err != nil {
 		t.Errorf("Remove(unknown) = %v, %v", removed, err)
 	}
-	if removed, err := fc.Remove(ctx, feedURL); !removed || err != nil {
+	if removed, err := fc.Remove(ctx, testGuild, feedURL); !removed || err != nil {
 		t.Errorf("Remove(feed) = %v, %v", removed, err)
 	}
 	if list, err := readUserFeeds(fc.app.userFeedsPath()); len(list) != 0 || err != nil {
@@ -370,7 +373,7 @@ func TestFeedControlRefusesPrivateAddresses(t *testing.T) {
 	fc, guarded := newFeedControl(t)
 	fc.fetcher = guarded
 	for _, u := range []string{site.URL + "/feed.xml", site.URL + "/hameconnage", "http://localhost:1/feed", "http://[::1]/feed"} {
-		if _, err := fc.Add(t.Context(), u, ""); !errors.Is(err, bot.ErrPrivateURL) {
+		if _, err := fc.Add(t.Context(), testGuild, u, ""); !errors.Is(err, bot.ErrPrivateURL) {
 			t.Errorf("Add(%s) = %v, want ErrPrivateURL", u, err)
 		}
 	}
@@ -395,7 +398,7 @@ func TestRefreshFeedsIncludesUserFeeds(t *testing.T) {
 	}))
 	defer srv.Close()
 	fc, _ := newFeedControl(t)
-	if _, err := fc.Add(t.Context(), srv.URL+"/user.xml", ""); err != nil {
+	if _, err := fc.Add(t.Context(), testGuild, srv.URL+"/user.xml", ""); err != nil {
 		t.Fatal(err)
 	}
 	grown.Store(true)
