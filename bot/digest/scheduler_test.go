@@ -382,9 +382,11 @@ func TestSchedulerWake(t *testing.T) {
 	s, err := NewScheduler(SchedulerConfig{
 		Store:    store,
 		Channels: func() []Settings { mu.Lock(); defer mu.Unlock(); return channels },
-		Items:    func(context.Context, Settings, time.Time) ([]Item, error) { return hourlyItems(now.Add(-12*time.Hour), now), nil },
-		Post:     poster.post,
-		Clock:    clk,
+		Items: func(context.Context, Settings, time.Time) ([]Item, error) {
+			return hourlyItems(now.Add(-12*time.Hour), now), nil
+		},
+		Post:  poster.post,
+		Clock: clk,
 	})
 	if err != nil {
 		t.Fatal(err)
