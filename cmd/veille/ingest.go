@@ -67,6 +67,14 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		// The servers that added an article keep it to themselves.
+		owners, err := rag.ReadGuilds(ctx, a.indexPath())
+		if err != nil {
+			return err
+		}
+		for i := range stored {
+			stored[i].Guilds = owners[stored[i].ID]
+		}
 		if ix, err = rag.New(opts); err != nil {
 			return err
 		}

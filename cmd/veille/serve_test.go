@@ -21,6 +21,7 @@ import (
 	"github.com/veille/veille/bot/digest"
 	"github.com/veille/veille/bot/discordtest"
 	"github.com/veille/veille/rag"
+	"github.com/veille/veille/rag/article"
 	"github.com/veille/veille/rag/feeds"
 	"github.com/veille/veille/rag/llm/llmtest"
 )
@@ -480,4 +481,260 @@ func TestBotStreamsGeneratedAnswers(t *testing.T) {
 		t.Errorf("Discord limits violated: %+v", v)
 	}
 	stop()
+}
+
+// scopedIndex writes, in dir, an index holding one article of the
+// operator's, one server A added and one server B added, all published an
+// hour ago, each naming its own town.
+func scopedIndex(t *testing.T, dir string) {
+	t.Helper()
+	cfg, err := loadConfig(func(k string) string { return map[string]string{"VEILLE_DATA_DIR": dir}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &app{cfg: cfg, log: slog.New(slog.DiscardHandler), stderr: io.Discard, newEmbedder: newEmbedder, httpClient: httpClient()}
+	opts, err := a.indexOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := rag.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Add(-time.Hour)
+	art := func(id, town, source string, guilds ...string) article.Article {
+		return article.Article{ID: id, Title: "Rançongiciel à " + town, URL: "https://news.example/" + id,
+			Source: source, Lang: "fr", Published: now, Guilds: guilds,
+			Text: "Un rançongiciel a chiffré les serveurs de la mairie de " + town + ". La mairie de " + town +
+				" refuse de payer la rançon demandée par les pirates."}
+	}
+	arts := []article.Article{
+		art("operator", "Quimper", "Ouest Cyber"),
+		art("server-a", "Colmar", "Alsace Sécurité", "300000000000000001"),
+		art("server-b", "Bayeux", "Normandie Numérique", "300000000000000002"),
+	}
+	if _, err := ix.Add(t.Context(), arts, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Save(t.Context(), a.indexPath()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBotKeepsServersApart runs `veille bot` in two servers over an index
+// holding the operator's article and one article each server added: each
+// server's /ask, /search, /latest, /sources and digest show its own and the
+// operator's, never the other server's — unless SHARE_SERVER_SOURCES says so.
+func TestBotKeepsServersApart(t *testing.T) {
+	t.Parallel()
+	// own and other are the towns of the server's article and of the
+	// other server's; otherURL is the other server's article.
+	type server struct{ guild, channel, own, other, otherURL, otherSource string }
+	servers := []server{
+		{"300000000000000001", "400000000000000001", "Colmar", "Bayeux", "https://news.example/server-b", "Normandie Numérique"},
+		{"300000000000000002", "400000000000000002", "Bayeux", "Colmar", "https://news.example/server-a", "Alsace Sécurité"},
+	}
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
+			t.Parallel()
+			srv := discordtest.NewServer(t)
+			dir := t.TempDir()
+			scopedIndex(t, dir)
+			env := map[string]string{"VEILLE_DATA_DIR": dir, "DISCORD_TOKEN": srv.Token(), "DISCORD_API_BASE": srv.URL,
+				"SHARE_SERVER_SOURCES": fmt.Sprint(shared)}
+			stop := runBot(t, srv, env)
+			defer stop()
+
+			for _, s := range servers {
+				command := func(name string, opts ...discordtest.CommandOption) string {
+					t.Helper()
+					msgs := srv.SendCommand(t, discordtest.Command{Name: name, Options: opts, GuildID: s.guild,
+						ChannelID: s.channel, Locale: "fr"}).WaitReply(t, 10*time.Second)
+					var text string
+					for _, m := range msgs {
+						text += m.Text() + "\n"
+					}
+					return text
+				}
+				digest := func(sub, options string) string {
+					t.Helper()
+					msgs := srv.SendInteraction(t, fmt.Appendf(nil, `{"type": 2, "guild_id": %q, "channel_id": %q, "locale": "fr",
+						"data": {"id": "500000000000000009", "name": "digest", "type": 1, "options": [{"name": %q, "type": 1, "options": [%s]}]},
+						"member": {"user": {"id": "100000000000000001", "username": "camille", "discriminator": "0"}, "roles": [],
+							"permissions": "32", "joined_at": "2024-05-02T09:10:11+00:00", "deaf": false, "mute": false}}`,
+						s.guild, s.channel, sub, options)).WaitReply(t, 10*time.Second)
+					var text string
+					for _, m := range msgs {
+						text += m.Text() + "\n"
+					}
+					return text
+				}
+				// Due in an hour: no catch-up digest is posted at once, and
+				// the preview covers the last day.
+				paris, _ := time.LoadLocation("Europe/Paris")
+				at := time.Now().In(paris).Add(time.Hour).Format("15:04")
+				digest("config", fmt.Sprintf(`{"name": "time", "type": 3, "value": %q}`, at))
+				replies := map[string]string{
+					// About the other server's town: answered from its
+					// article only when shared.
+					"/ask": command("ask", discordtest.CommandOption{Name: "question", Value: "Que refuse de payer la mairie de " + s.other + " ?"}),
+					"/search": command("search", discordtest.CommandOption{Name: "query", Value: "rançongiciel mairie"}),
+					"/latest": command("latest"),
+					"digest":  digest("preview", ""),
+				}
+				for _, m := range srv.Messages() {
+					if m.Kind == discordtest.KindChannel && m.ChannelID == s.channel {
+						replies["digest"] += m.Text() // a digest posted after all
+					}
+				}
+				for what, text := range replies {
+					if what != "/ask" && !strings.Contains(text, "Quimper") {
+						t.Errorf("server %s: %s does not show the operator's article:\n%s", s.guild, what, text)
+					}
+					if what != "/ask" && !strings.Contains(text, s.own) {
+						t.Errorf("server %s: %s does not show its own article:\n%s", s.guild, what, text)
+					}
+					if got := strings.Contains(text, s.otherURL); got != shared {
+						t.Errorf("server %s: %s shows the other server's article: %v, want %v:\n%s", s.guild, what, got, shared, text)
+					}
+				}
+				// An article of another server is not a source here either.
+				sources := command("sources")
+				if got := strings.Contains(sources, s.otherSource); got != shared {
+					t.Errorf("server %s: /sources lists %q: %v, want %v:\n%s", s.guild, s.otherSource, got, shared, sources)
+				}
+			}
+			if v := srv.Violations(); len(v) > 0 {
+				t.Errorf("Discord limits violated: %+v", v)
+			}
+		})
+	}
+}
+
+// TestFeedControlPerServer follows one feed from two servers, and a feed
+// recorded before servers were: whose articles they are, what each
+// server's /sources lists and may remove, and that a refresh and a
+// rebuild (`ingest --reindex`) keep the owners.
+func TestFeedControlPerServer(t *testing.T) {
+	t.Parallel()
+	const guildB = "300000000000000002"
+	var grown atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		body := testFeed
+		if r.URL.Path == "/legacy.xml" {
+			body = strings.NewReplacer("Fortinet", "Cisco", "fortinet", "cisco").Replace(body)
+		}
+		if grown.Load() && r.URL.Path == "/a.xml" {
+			body = strings.Replace(body, "<item>", `<item><title>Un second article</title><link>https://cyber.example/second</link>
+<guid>second</guid><description>`+strings.Repeat("Une nouvelle campagne de rançongiciel frappe les collectivités. ", 8)+`</description></item><item>`, 1)
+		}
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	fc, _ := newFeedControl(t)
+	ctx := t.Context()
+	feedA, legacy := srv.URL+"/a.xml", srv.URL+"/legacy.xml"
+	if _, err := fc.Add(ctx, testGuild, feedA, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fc.Add(ctx, "", feedA, ""); err == nil {
+		t.Error("Add without a server succeeded: its articles would be everyone's")
+	}
+	// A feed added before servers were recorded is every server's.
+	list, _ := readUserFeeds(fc.app.userFeedsPath())
+	if err := writeUserFeeds(fc.app.userFeedsPath(), append(list, userFeed{URL: legacy})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fc.Add(ctx, guildB, legacy, ""); !errors.Is(err, bot.ErrFeedFollowed) {
+		t.Errorf("Add(legacy feed) = %v, want ErrFeedFollowed", err)
+	}
+
+	sees := func(guild string) []string {
+		t.Helper()
+		arts, err := fc.ix.LatestIn(ctx, rag.GuildScope(guild), 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var urls []string
+		for _, a := range arts {
+			urls = append(urls, strings.TrimPrefix(a.URL, "https://cyber.example/"))
+		}
+		slices.Sort(urls)
+		return urls
+	}
+	health := func(guild string) (urls []string) {
+		t.Helper()
+		hs, err := fc.Health(ctx, guild)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hs {
+			urls = append(urls, strings.TrimPrefix(h.URL, srv.URL))
+		}
+		return urls
+	}
+	if got := sees(guildB); len(got) != 0 {
+		t.Errorf("server B sees %v before following anything", got)
+	}
+	if got := health(guildB); !slices.Equal(got, []string{"/legacy.xml"}) {
+		t.Errorf("server B's feeds = %v, want the legacy one only", got)
+	}
+	if removed, err := fc.Remove(ctx, guildB, feedA); removed || err != nil {
+		t.Errorf("server B removed server A's feed: %v, %v", removed, err)
+	}
+
+	// Server B follows the same feed: its article is both servers'.
+	if _, err := fc.Add(ctx, guildB, feedA, ""); err != nil {
+		t.Fatal(err)
+	}
+	first := sees(testGuild)
+	if len(first) != 1 || !slices.Equal(sees(guildB), first) {
+		t.Errorf("server A sees %v, server B %v; want the same one article", first, sees(guildB))
+	}
+	if got := health(testGuild); !slices.Equal(got, []string{"/a.xml", "/legacy.xml"}) {
+		t.Errorf("server A's feeds = %v", got)
+	}
+
+	// A refresh: the legacy feed's article is everyone's, the new item
+	// of the shared feed both servers'.
+	grown.Store(true)
+	if _, err := fc.app.refreshFeeds(ctx, fc.ix, fc.fetcher, fc.fetcher); err != nil {
+		t.Fatal(err)
+	}
+	wantA := sees(testGuild)
+	if len(wantA) != 3 || !slices.Equal(sees(guildB), wantA) || len(sees("300000000000000009")) != 1 {
+		t.Errorf("after refresh: A sees %v, B %v, a third server %v", wantA, sees(guildB), sees("300000000000000009"))
+	}
+
+	// Server B stops following it: server A still does, and B keeps what
+	// it had.
+	if removed, err := fc.Remove(ctx, guildB, feedA); !removed || err != nil {
+		t.Errorf("Remove = %v, %v", removed, err)
+	}
+	if st, _ := feeds.OpenStore(filepath.Join(fc.app.cfg.DataDir, feedStateName)); st.Get(feedA).LastSuccess.IsZero() {
+		t.Error("the feed's state went with server B, though server A follows it")
+	}
+	if got := health(guildB); !slices.Equal(got, []string{"/legacy.xml"}) {
+		t.Errorf("server B's feeds after remove = %v", got)
+	}
+
+	// A rebuild keeps every article's servers.
+	env := map[string]string{"VEILLE_DATA_DIR": fc.app.cfg.DataDir}
+	if _, errs, code := veille(t, env, "ingest", "--reindex"); code != 0 {
+		t.Fatalf("reindex: %s", errs)
+	}
+	guilds, err := rag.ReadGuilds(ctx, fc.app.indexPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	owned := 0
+	for _, g := range guilds {
+		if slices.Equal(g, []string{testGuild, guildB}) {
+			owned++
+		}
+	}
+	if owned != 2 || len(guilds) != 2 {
+		t.Errorf("after reindex, owners %v; want the two articles of the shared feed both servers'", guilds)
+	}
 }
