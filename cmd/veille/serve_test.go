@@ -577,7 +577,7 @@ func TestBotKeepsServersApart(t *testing.T) {
 				replies := map[string]string{
 					// About the other server's town: answered from its
 					// article only when shared.
-					"/ask": command("ask", discordtest.CommandOption{Name: "question", Value: "Que refuse de payer la mairie de " + s.other + " ?"}),
+					"/ask":    command("ask", discordtest.CommandOption{Name: "question", Value: "Que refuse de payer la mairie de " + s.other + " ?"}),
 					"/search": command("search", discordtest.CommandOption{Name: "query", Value: "rançongiciel mairie"}),
 					"/latest": command("latest"),
 					"digest":  digest("preview", ""),
