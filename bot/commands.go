@@ -225,7 +225,9 @@ func (b *Bot) knownSource(ctx context.Context, scope rag.Scope, name string) (st
 		if strings.EqualFold(s, name) {
 			return s, nil
 		}
-		known = append(known, s)
+		if strings.TrimSpace(s) != "" { // articles without a source
+			known = append(known, s)
+		}
 	}
 	sort.Strings(known)
 	list := strings.Join(known, ", ")

@@ -19,13 +19,16 @@ import (
 const MaxQueryLen = 2000
 
 // ErrEmptyQuery reports a question or query with nothing to search for.
-var ErrEmptyQuery = errors.New("the question is empty")
+// Its text names neither, so that each face says which it was given
+// ("the query is empty").
+var ErrEmptyQuery = errors.New("empty")
 
-// QueryTooLongError reports a question over MaxQueryLen characters.
+// QueryTooLongError reports a question or query over MaxQueryLen
+// characters; like ErrEmptyQuery, its text leaves the noun to the caller.
 type QueryTooLongError struct{ Len int }
 
 func (e *QueryTooLongError) Error() string {
-	return fmt.Sprintf("the question is %d characters long; the limit is %d", e.Len, MaxQueryLen)
+	return fmt.Sprintf("%d characters long; the limit is %d", e.Len, MaxQueryLen)
 }
 
 // UnknownSourceError reports a source filter that names no indexed source.
@@ -35,6 +38,9 @@ type UnknownSourceError struct {
 }
 
 func (e *UnknownSourceError) Error() string {
+	if len(e.Known) == 0 {
+		return fmt.Sprintf("unknown source %q (no indexed article names its source)", e.Source)
+	}
 	return fmt.Sprintf("unknown source %q (indexed sources: %s)", e.Source, strings.Join(e.Known, ", "))
 }
 
@@ -214,7 +220,9 @@ func (ix *Index) filterLocked(opts SearchOptions) (func(string) bool, map[string
 			k := sourceKey(a.Source)
 			if !known[k] {
 				known[k] = true
-				names = append(names, a.Source)
+				if k != "" { // an article without a source is no name to offer
+					names = append(names, a.Source)
+				}
 			}
 		}
 		if !known[src] {

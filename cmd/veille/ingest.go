@@ -113,7 +113,7 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 		arts, problems = append(arts, got.arts...), append(problems, got.problems...)
 	}
 	for _, p := range problems {
-		fmt.Fprintf(a.stderr, "skipped %v\n", p)
+		fmt.Fprintf(a.stderr, "skipped %v%s\n", p, feedHint(p))
 	}
 	// Every feed failing is a failure (each said why above); some failing
 	// is a warning.
@@ -345,6 +345,19 @@ func (a *app) fetch(ctx context.Context, pages, feedArgs []string) (fetched, err
 		fmt.Fprintf(a.stderr, "warning: %d of %d feed(s) failed (see above).\n", out.failed, out.feeds)
 	}
 	return out, nil
+}
+
+// feedHint points a feed file given as an article file (feed.xml) to --feed.
+func feedHint(err error) string {
+	var p article.Problem
+	if !errors.As(err, &p) || !errors.Is(err, article.ErrUnsupported) {
+		return ""
+	}
+	switch strings.ToLower(filepath.Ext(p.Path)) {
+	case ".xml", ".rss", ".atom", ".opml", ".json":
+		return "; a feed or an OPML list goes with --feed " + p.Path
+	}
+	return ""
 }
 
 // readFeedList reads a local OPML file's feed URLs; feeds.ErrNotOPML
