@@ -21,8 +21,9 @@ import (
 	"github.com/veille/veille/rag/feeds"
 )
 
-// lockWait is how long a writer waits for another writer before giving up.
-const lockWait = 30 * time.Second
+// defaultLockWait is how long a writer waits for another writer before
+// giving up (app.lockWait; tests shorten it).
+const defaultLockWait = 30 * time.Second
 
 func (a *app) ingest(ctx context.Context, args []string) error {
 	flags := flag.NewFlagSet("ingest", flag.ContinueOnError)
@@ -166,8 +167,8 @@ func (a *app) lock(ctx context.Context) (func() error, error) {
 	if !errors.Is(err, rag.ErrDirInUse) || ctx.Err() != nil {
 		return nil, err
 	}
-	fmt.Fprintf(a.stderr, "Another veille process is writing %s; waiting up to %s…\n", a.cfg.DataDir, lockWait)
-	wait, cancel := context.WithTimeout(ctx, lockWait)
+	fmt.Fprintf(a.stderr, "Another veille process is writing %s; waiting up to %s…\n", a.cfg.DataDir, a.lockWait)
+	wait, cancel := context.WithTimeout(ctx, a.lockWait)
 	defer cancel()
 	return rag.LockDir(wait, a.cfg.DataDir)
 }

@@ -221,7 +221,7 @@ func (a *app) keepFresh(ctx context.Context, ix *rag.Index, users *feeds.Fetcher
 	// Always scheduled: feeds may be added with /feeds at any time, and a
 	// round without any feed costs nothing.
 	nextFeeds := time.Now()
-	tick := time.NewTicker(time.Minute)
+	tick := time.NewTicker(a.watchEvery)
 	defer tick.Stop()
 	for {
 		if t := modTime(path); !t.Equal(seen) {
@@ -262,7 +262,7 @@ func (a *app) refreshFeeds(ctx context.Context, ix *rag.Index, trusted, users *f
 	if len(a.cfg.Feeds) == 0 && len(groups) == 0 {
 		return time.Time{}, nil
 	}
-	wait, cancel := context.WithTimeout(ctx, lockWait)
+	wait, cancel := context.WithTimeout(ctx, a.lockWait)
 	defer cancel()
 	release, err := rag.LockDir(wait, a.cfg.DataDir)
 	if err != nil {
@@ -541,10 +541,10 @@ func (c *feedControl) Add(ctx context.Context, guild, u, by string) (bot.SourceA
 	return out, nil
 }
 
-// lock takes the data directory's writer lock, waiting at most lockWait
+// lock takes the data directory's writer lock, waiting at most app.lockWait
 // for another writer (a refresh, `veille ingest`).
 func (c *feedControl) lock(ctx context.Context) (func() error, error) {
-	wait, cancel := context.WithTimeout(ctx, lockWait)
+	wait, cancel := context.WithTimeout(ctx, c.app.lockWait)
 	defer cancel()
 	return rag.LockDir(wait, c.app.cfg.DataDir)
 }

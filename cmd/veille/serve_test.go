@@ -280,7 +280,8 @@ func newFeedControl(t *testing.T, operatorFeeds ...string) (fc *feedControl, gua
 		t.Fatal(err)
 	}
 	cfg.Feeds = operatorFeeds
-	a := &app{cfg: cfg, log: slog.New(slog.DiscardHandler), stderr: io.Discard, newEmbedder: newEmbedder, httpClient: httpClient()}
+	a := &app{cfg: cfg, log: slog.New(slog.DiscardHandler), stderr: io.Discard, newEmbedder: newEmbedder, httpClient: httpClient(),
+		lockWait: defaultLockWait, watchEvery: defaultWatchEvery}
 	opts, err := a.indexOptions()
 	if err != nil {
 		t.Fatal(err)
@@ -736,5 +737,131 @@ func TestFeedControlPerServer(t *testing.T) {
 	}
 	if owned != 2 || len(guilds) != 2 {
 		t.Errorf("after reindex, owners %v; want the two articles of the shared feed both servers'", guilds)
+	}
+}
+
+// testApp returns an app over data directory dir, writing its messages to
+// stderr, with a writer-lock wait of lockWait and an index watch every
+// watchEvery.
+func testApp(t *testing.T, dir string, stderr io.Writer, lockWait, watchEvery time.Duration) *app {
+	t.Helper()
+	cfg, err := loadConfig(func(k string) string { return map[string]string{"VEILLE_DATA_DIR": dir}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &app{cfg: cfg, log: slog.New(slog.DiscardHandler), stdout: io.Discard, stderr: stderr,
+		newEmbedder: newEmbedder, httpClient: httpClient(), lockWait: lockWait, watchEvery: watchEvery}
+}
+
+// TestIngestWaitsForAnotherWriter holds the data directory's writer lock
+// while `veille ingest` runs: it waits and says so, then writes once the
+// lock is free, or gives up with "data directory in use" after its wait.
+func TestIngestWaitsForAnotherWriter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		lockWait time.Duration
+		holdFor  time.Duration // 0: held throughout
+		wantErr  error
+	}{
+		{"waits for the other writer", 10 * time.Second, 500 * time.Millisecond, nil},
+		{"gives up after its wait", 400 * time.Millisecond, 0, rag.ErrDirInUse},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			release, err := rag.LockDir(t.Context(), dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.holdFor > 0 {
+				time.AfterFunc(tt.holdFor, func() { release() })
+			} else {
+				defer release()
+			}
+			var stderr bytes.Buffer
+			a := testApp(t, dir, &stderr, tt.lockWait, defaultWatchEvery)
+			start := time.Now()
+			err = a.ingest(t.Context(), nil)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("ingest: %v, want %v\n%s", err, tt.wantErr, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "waiting up to "+tt.lockWait.String()) {
+				t.Errorf("stderr does not say it waits:\n%s", stderr.String())
+			}
+			if waited := time.Since(start); tt.holdFor > 0 && waited < tt.holdFor {
+				t.Errorf("ingest done after %s, while the lock was held for %s", waited, tt.holdFor)
+			}
+			_, statErr := os.Stat(a.indexPath())
+			if (statErr == nil) != (tt.wantErr == nil) {
+				t.Errorf("index written: %v, want %v", statErr == nil, tt.wantErr == nil)
+			}
+			if tt.wantErr != nil {
+				var msg bytes.Buffer
+				if code := exitCode(err, &msg); code != 1 || !strings.Contains(msg.String(), "data directory in use") {
+					t.Errorf("exit %d, %q; want 1 and the directory named in use", code, msg.String())
+				}
+			}
+		})
+	}
+}
+
+// TestBotReloadsAnIndexAnotherProcessWrote runs the bot's watch loop while
+// another writer (`veille ingest`, here an index of its own) replaces the
+// index file: the bot's index picks the new article up.
+func TestBotReloadsAnIndexAnotherProcessWrote(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	a := testApp(t, dir, io.Discard, defaultLockWait, 20*time.Millisecond)
+	ix, err := a.openIndex(t.Context()) // the bundled articles
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := ix.Len()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- a.keepFresh(ctx, ix, nil) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("keepFresh: %v", err)
+		}
+	}()
+
+	// The other process: its own index over the same file, under the lock.
+	other := testApp(t, dir, io.Discard, defaultLockWait, defaultWatchEvery)
+	release, err := rag.LockDir(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := other.indexOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oix, err := rag.Load(t.Context(), other.indexPath(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra := article.Article{ID: "nouveau", Title: "Un rançongiciel frappe Quimperlé",
+		Text: "Un rançongiciel a chiffré les serveurs de la mairie de Quimperlé pendant la nuit."}
+	if _, err := oix.Add(t.Context(), []article.Article{extra}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := oix.Save(t.Context(), other.indexPath()); err != nil {
+		t.Fatal(err)
+	}
+	release()
+
+	deadline := time.Now().Add(10 * time.Second)
+	for ix.Len() == before {
+		if time.Now().After(deadline) {
+			t.Fatalf("the bot's index still holds %d articles, not the one another process added", ix.Len())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	hits, err := ix.Search(t.Context(), "rançongiciel Quimperlé", rag.SearchOptions{K: 1})
+	if err != nil || len(hits) == 0 || hits[0].ArticleID != "nouveau" {
+		t.Errorf("search after reload: %+v, %v", hits, err)
 	}
 }
