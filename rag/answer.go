@@ -161,6 +161,18 @@ func nameIn(name string, arts []*storedArticle, terms []map[string]bool) bool {
 		}
 		return false
 	}
+	// "Indian" is given by "India": a long name's first five letters will
+	// do, whatever the stemmer made of either.
+	if f := []rune(analyze.Fold(name)); len(f) >= 5 {
+		prefix := string(f[:5])
+		for _, have := range terms {
+			for t := range have {
+				if strings.HasPrefix(t, prefix) {
+					return true
+				}
+			}
+		}
+	}
 	forms := []string{name}
 	forms = append(forms, lexicon.Default().French(name)...)
 	forms = append(forms, lexicon.Default().English(name)...)
@@ -345,24 +357,11 @@ func citedPassage(h Hit, text string, p extract.Pick) string {
 		}
 	}
 	start := strings.LastIndex(text[:p.Start], "\n\n") + 1
-	end := p.End
+	end := len(text)
 	if i := strings.Index(text[p.End:], "\n\n"); i >= 0 {
 		end = p.End + i
-	} else {
-		end = len(text)
 	}
-	return clip(strings.TrimSpace(text[max(start, 0):end]), passageMaxLen)
-}
-
-// idfs weighs each query term by its BM25 idf in the index.
-func (ix *Index) idfs(terms []string) map[string]float64 {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	w := make(map[string]float64, len(terms))
-	for _, t := range terms {
-		w[t] = ix.lex.IDF(t)
-	}
-	return w
+	return clip(strings.TrimSpace(text[start:end]), passageMaxLen)
 }
 
 // notCovered says, in the question's language, that the articles do not answer.

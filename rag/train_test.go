@@ -39,7 +39,7 @@ func TestTrainSelector(t *testing.T) {
 		}
 	}
 	old := extract.Default()
-	m := extract.Train(cands, labels, weights, 3000, 0.5, 1e-4)
+	m := extract.Train(cands, labels, weights, 12000, 1, 1e-4)
 	m.Second = old.Second
 	m.Trained = "VEILLE_TRAIN=1 go test ./rag -run TestTrainSelector: softmax over the sentences of the top 3 articles, ../shared/eval + ../shared/eval-news (weight 3)"
 	t.Logf("loss: shipped %.4f, trained %.4f over %d questions", extract.Loss(old, cands, labels), extract.Loss(&m, cands, labels), len(cands))

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/veille/veille/bot/digest"
 	"github.com/veille/veille/rag"
 	"github.com/veille/veille/rag/embed"
+	"github.com/veille/veille/rag/lexicon"
 )
 
 // digestStateName is the digest schedule and state file in the data directory.
@@ -107,6 +110,18 @@ func digestOptions(eng *rag.Engine, sim func(a, b digest.Item) float64) digest.O
 	return opts
 }
 
+// storyText is what a story is compared by: title and lead, and for an
+// article in English their words in French (rag/lexicon), so that a French
+// advisory and an English report of the same flaw meet.
+func storyText(it digest.Item) string {
+	text := it.Title + "\n" + digest.LeadText(it.Text)
+	if it.Lang != "en" {
+		return text
+	}
+	words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '\'' })
+	return text + "\n" + strings.Join(lexicon.Default().Translate(words), " ")
+}
+
 // newSimilarity returns a cosine similarity over built-in embeddings, with a
 // bounded cache so that comparing n articles embeds each once.
 func newSimilarity(log *slog.Logger) func(a, b digest.Item) float64 {
@@ -127,7 +142,7 @@ func newSimilarity(log *slog.Logger) func(a, b digest.Item) float64 {
 		if len(cache) > 10000 {
 			clear(cache)
 		}
-		v, err := emb.EmbedDocument(context.Background(), it.Title+"\n"+digest.LeadText(it.Text))
+		v, err := emb.EmbedDocument(context.Background(), storyText(it))
 		if err != nil {
 			return nil
 		}

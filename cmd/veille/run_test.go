@@ -517,3 +517,38 @@ func TestMessagesNameTheirSubject(t *testing.T) {
 		})
 	}
 }
+
+// A French advisory and an English report of the same flaw are one story in
+// the digest: the lexicon carries the English words over.
+func TestDigestGroupsTheSameStoryAcrossLanguages(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	today := time.Now().UTC().Add(-2 * time.Hour).Format(time.RFC3339)
+	lines := []string{
+		`{"id":"fr1","title":"Ivanti : deux failles critiques exploitées dans sa passerelle VPN","url":"https://a.example/fr1","date":"` + today + `","source":"CERT-FR","lang":"fr","text":"Deux vulnérabilités critiques de la passerelle VPN d'Ivanti sont activement exploitées : un attaquant non authentifié peut exécuter du code à distance. L'éditeur a publié des correctifs.\n\nLes failles CVE-2026-11111 et CVE-2026-11112 touchent Connect Secure."}`,
+		`{"id":"en1","title":"Ivanti warns of two critical VPN gateway flaws exploited in attacks","url":"https://b.example/en1","date":"` + today + `","source":"BleepingComputer","lang":"en","text":"Two critical vulnerabilities in Ivanti's VPN gateway are actively exploited: an unauthenticated attacker can execute code remotely. The vendor released patches.\n\nThe flaws, CVE-2026-11111 and CVE-2026-11112, affect Connect Secure."}`,
+		`{"id":"en2","title":"Police arrest ransomware affiliate in Spain","url":"https://c.example/en2","date":"` + today + `","source":"The Record","lang":"en","text":"Spanish police arrested a suspected affiliate of a ransomware gang who had attacked hospitals and schools across Europe."}`,
+	}
+	if err := os.WriteFile(filepath.Join(src, "today.jsonl"), []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"VEILLE_DATA_DIR": t.TempDir()}
+	if _, errs, code := veille(t, env, "ingest", src); code != 0 {
+		t.Fatalf("ingest: %s", errs)
+	}
+	out, errs, code := veille(t, env, "digest", "--json")
+	if code != 0 {
+		t.Fatalf("digest: exit %d, %s", code, errs)
+	}
+	var d struct {
+		Entries []struct {
+			Title string `json:"title"`
+		} `json:"entries"`
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if len(d.Entries) != 2 {
+		t.Fatalf("%d entries, want the Ivanti story once and the arrest:\n%s", len(d.Entries), out)
+	}
+}

@@ -3,6 +3,8 @@ package extract
 import (
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/veille/veille/rag/analyze"
 	"github.com/veille/veille/rag/question"
@@ -12,7 +14,11 @@ import (
 // the question's own words (0 none … 1 sure): the question's words are blanked
 // out first, so "le 3 juin" counts for a "quand" question only when the
 // question did not already say "3 juin".
-func evidence(t question.Type, text string, toks []analyze.Token, qset map[string]bool) float64 {
+//
+// focus holds the question's focus terms: for a "which X" question the
+// surest answer is a name right by X ("la commune de Roncelles", "le botnet
+// Kestrel").
+func evidence(t question.Type, focus map[string]bool, text string, toks []analyze.Token, qset map[string]bool) float64 {
 	b := []byte(text)
 	for _, tk := range toks {
 		if qset[tk.Term] {
@@ -33,6 +39,8 @@ func evidence(t question.Type, text string, toks []analyze.Token, qset map[strin
 		return best(match(fullNameRE, masked, 1), match(nameRE, masked, 0.6), match(acronymRE, masked, 0.4))
 	case question.Where:
 		return best(match(placeRE, masked, 1), markers(low, placeWords, 0.5))
+	case question.Which:
+		return best(namedFocus(text, toks, focus, qset), 0.6*best(match(fullNameRE, masked, 1), match(nameRE, masked, 1), match(cveRE, masked, 1)))
 	case question.Identifier:
 		return best(match(cveRE, masked, 1), match(versionRE, masked, 0.9))
 	case question.Why:
@@ -103,10 +111,54 @@ var (
 	numberWords = []string{" deux ", " trois ", " quatre ", " cinq ", " six ", " sept ", " huit ", " neuf ", " dix ", " douze ", " quinze ", " vingt", " trente ", " quarante ", " cinquante ", " cent ", " mille ", " million", " milliard", " dizaine", " centaine", " quarantaine", " vingtaine", " trentaine",
 		" two ", " three ", " four ", " five ", " six ", " seven ", " eight ", " nine ", " ten ", " twelve ", " dozen", " hundred", " thousand", " million", " billion"}
 	placeWords   = []string{" siège ", " siege ", " basé", " basee ", " installé", " headquartered", " based in ", " located ", "ville de ", " commune de ", "city of "}
-	reasonStrong = []string{" car ", " parce qu", " en raison ", " à cause ", " a cause ", " faute d", " grâce à", " grace a", " puisque ", " c'est pourquoi", " reproche", " manquement", " because ", " due to ", " as a result", " thanks to ", " owing to ", " motif", " raison ", " raisons ", " s'explique", " explique ", " explains ", " reason", " caused by ", " provoqué", " en cause", " origine ", " afin de ", " pour que ", " so that ", " in order to ", " allowed ", " enabled ", " permis ", " permettant ", " a permis", " ont permis"}
-	reasonWeak   = []string{" via ", " ce qui ", " sans ", " after ", " après avoir ", " through ", " since ", " without ", " by ", " lacked ", " insuffisant", " obsolète", " faible", " weak", " non ", " aucun", " pas de ", " not ", " no "}
-	adviceStrong = []string{" il faut ", " faut ", " doivent ", " doit ", " devez ", " devraient ", " recommand", " conseill", " invite ", " invités ", " appelle à", " appellent à", " préconis", " ne jamais ", " il est conseillé", " should ", " must ", " recommend", " advis", " urge", " make sure ", " advice", " tips", " réflexe", " bonnes pratiques", " il convient", " mieux vaut", " prudence"}
+	reasonStrong = []string{" car ", " parce qu", " en raison ", " à cause ", " a cause ", " faute d", " grâce à", " grace a", " puisque ", " c'est pourquoi", " reproche", " manquement", " because ", " due to ", " as a result", " thanks to ", " owing to ", " motif", " raison ", " raisons ", " s'explique", " explique ", " explains ", " reason", " caused by ", " provoqué", " en cause", " origine ", " afin de ", " pour que ", " so that ", " in order to ", " allowed ", " enabled ", " permis ", " permettant ", " a permis", " ont permis", " représailles", " en réponse à", " en reponse a", " pour protester", " pour dénoncer", " pour denoncer", " motivé", " motive ", " retaliation", " in response to", " to protest", " motivated"}
+	reasonWeak   = []string{" via ", " coïncide", " coincide", " dans la foulée", " in the wake of", " ce qui ", " sans ", " after ", " après avoir ", " through ", " since ", " without ", " by ", " lacked ", " insuffisant", " obsolète", " faible", " weak", " non ", " aucun", " pas de ", " not ", " no "}
+	adviceStrong = []string{" il faut ", " faut ", " doivent ", " doit ", " devez ", " devraient ", " recommand", " conseill", " invite ", " invités ", " appelle à", " appellent à", " préconis", " ne jamais ", " il est conseillé", " should ", " must ", " recommend", " advis", " urge", " make sure ", " advice", " tips", " réflexe", " bonnes pratiques", " il convient", " mieux vaut", " prudence", " warned ", " warn ", " warns ", " urged ", " urges ", " advised ", " not to ", " prefer ", " privilégier ", " privilegier ", " appelle ", " incite "}
 	adviceWeak   = []string{" ne pas ", " never ", " avoid ", " vérifier ", " verifier ", " activer ", " changer ", " signaler ", " porter plainte", " opposition", " contacter ", " check ", " enable ", " report ", " contact ", " update ", " mettre à jour", " installer ", " désactiver ", " disable ", " révoquer ", " revoke "}
 	listWords    = []string{" notamment ", " dont ", " including ", " such as ", " ainsi que ", " as well as ", " parmi ", " among "}
 	definition   = []string{" est un ", " est une ", " désigne ", " designe ", " consiste ", " permet ", " sert à ", " sert a ", " is a ", " is an ", " refers to ", " allows ", " used to ", " c'est-à-dire ", " qui consiste "}
 )
+
+// namedFocus returns 1 when a focus term of the question is followed, within
+// three words, by a capitalised word or an identifier the question does not
+// have: "la commune de Roncelles", "le botnet Kestrel", "l'application
+// WhatsApp".
+func namedFocus(text string, toks []analyze.Token, focus, qset map[string]bool) float64 {
+	for i, tk := range toks {
+		if !focus[tk.Term] {
+			continue
+		}
+		for _, nx := range toks[i+1 : min(len(toks), i+4)] {
+			w := text[nx.Start:nx.End]
+			r, _ := utf8.DecodeRuneInString(w)
+			if !qset[nx.Term] && (unicode.IsUpper(r) || strings.IndexFunc(w, unicode.IsDigit) >= 0) {
+				return 1
+			}
+		}
+	}
+	return 0
+}
+
+// enumStart starts a sentence that continues an enumeration of reasons, steps
+// or items: "Deuxième manquement :", "Enfin,", "Second,".
+var enumStart = regexp.MustCompile(`^(?i)(premier|première|deuxième|second|seconde|troisième|quatrième|d'abord|d’abord|ensuite|enfin|puis|autre|en outre|de plus|par ailleurs|first|secondly|third|finally|another|in addition|moreover)\b`)
+
+// headingCues are words of a section heading that announce the answer to a
+// question of a type: the sentences under « Pourquoi ça marche » are
+// reasons, those under « Les bons réflexes » advice.
+var headingCues = map[question.Type][]string{
+	question.Why:    {"pourquoi", "why", "raison", "cause", "explication", "origine", "comment ", "how "},
+	question.Advice: {"reflexe", "conseil", "que faire", "comment se proteger", "se proteger", "recommandation", "precaution", "bonnes pratiques", "what to do", "how to protect", "tips", "advice", "recommendation", "protect"},
+	question.List:   {"liste", "list", "versions", "produits", "systemes affectes", "affected", "concerne"},
+}
+
+// announces reports whether heading, folded, announces answers of type t.
+func announces(t question.Type, heading string) bool {
+	h := " " + analyze.Fold(heading) + " "
+	for _, c := range headingCues[t] {
+		if strings.Contains(h, c) {
+			return true
+		}
+	}
+	return false
+}

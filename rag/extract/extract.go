@@ -75,6 +75,13 @@ const (
 	NumFeatures
 )
 
+// headingReach and headingEvidence: how many sentences under a heading
+// that announces the answer's kind count as answers of it, and how surely.
+const (
+	headingReach    = 6
+	headingEvidence = 0.8
+)
+
 // Candidates returns every sentence of docs with its features, in reading
 // order (doc, then position).
 func Candidates(q Query, docs []Doc) []Candidate {
@@ -111,7 +118,7 @@ func Candidates(q Query, docs []Doc) []Candidate {
 				hasFocus = hasFocus || focus[t.Term]
 			}
 			c.Cov = coverage(q, have, total)
-			c.Evidence = evidence(q.Type, c.Text, toks, qset)
+			c.Evidence = evidence(q.Type, focus, c.Text, toks, qset)
 			x := &c.X
 			x[fCov] = c.Cov
 			x[fEvidence] = c.Evidence
@@ -137,6 +144,23 @@ func Candidates(q Query, docs []Doc) []Candidate {
 			all = append(all, c)
 		}
 		sents := all[first:]
+		// Under a heading that announces this kind of answer, the first
+		// sentences are answers of it.
+		under := -1
+		for i := range sents {
+			if sents[i].Heading {
+				under = -1
+				if announces(q.Type, sents[i].Text) {
+					under = i
+				}
+				continue
+			}
+			if under >= 0 && i-under <= headingReach && sents[i].Evidence < headingEvidence {
+				sents[i].Evidence = headingEvidence
+				sents[i].X[fEvidence] = headingEvidence
+				sents[i].X[fEvidenceCov] = headingEvidence * sents[i].Cov
+			}
+		}
 		for i := range sents {
 			for k, w := range []float64{1, 0.6} {
 				j := i - 1 - k

@@ -134,6 +134,9 @@ func TestEvidence(t *testing.T) {
 		{question.Advice, "what should I do?", "Customers should check their bank statements.", true},
 		{question.List, "quelles données ?", "Les données comprenaient des adresses, des numéros de téléphone et des adresses IP.", true},
 		{question.Why, "pourquoi ?", "La mairie a été attaquée lundi.", false},
+		{question.Which, "quelle commune a été attaquée ?", "La commune de Roncelles a été paralysée.", true},
+		{question.Which, "quelle commune a été attaquée ?", "La commune a été paralysée.", false},
+		{question.Which, "which botnet was taken down?", "Police dismantled the botnet Kestrel.", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.s, func(t *testing.T) {
@@ -142,7 +145,11 @@ func TestEvidence(t *testing.T) {
 			for _, term := range analyze.Terms(tt.q, "") {
 				qset[term] = true
 			}
-			got := evidence(tt.typ, tt.s, analyze.Tokens(tt.s, ""), qset)
+			focus := map[string]bool{}
+			for _, f := range question.Analyze(tt.q).Focus {
+				focus[f] = true
+			}
+			got := evidence(tt.typ, focus, tt.s, analyze.Tokens(tt.s, ""), qset)
 			if (got > 0) != tt.positive {
 				t.Errorf("evidence(%v, %q) = %.2f, want positive %v", tt.typ, tt.s, got, tt.positive)
 			}

@@ -3,6 +3,7 @@ package extract
 import (
 	"cmp"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -95,6 +96,13 @@ func choose(t question.Type, all []Candidate, scores []float64, best int, second
 			}
 		}
 	}
+	// A sentence that opens on a pronoun ("Il avait découvert…") needs the
+	// one before it, which says who.
+	for _, i := range slices.Clone(picked) {
+		if i > 0 && all[i-1].Doc == all[i].Doc && !all[i-1].Heading && pronounStart.MatchString(all[i].Text) {
+			add(i - 1)
+		}
+	}
 	// Other sentences of the best sentence's article only: another
 	// article's sentence is another story more often than not.
 	var cands []int
@@ -108,7 +116,21 @@ func choose(t question.Type, all []Candidate, scores []float64, best int, second
 			cands = append(cands, i)
 		}
 	}
-	slices.SortFunc(cands, func(x, y int) int { return cmp.Compare(scores[y], scores[x]) })
+	// When the answer enumerates ("Premier reproche…"), the rest of the
+	// enumeration ("Deuxième manquement…", "Enfin…") comes first.
+	enumerates := t.Multi() && slices.ContainsFunc(cands, func(i int) bool { return enumStart.MatchString(all[i].Text) })
+	slices.SortFunc(cands, func(x, y int) int {
+		if enumerates {
+			ex, ey := enumStart.MatchString(all[x].Text), enumStart.MatchString(all[y].Text)
+			if ex != ey {
+				if ex {
+					return -1
+				}
+				return 1
+			}
+		}
+		return cmp.Compare(scores[y], scores[x])
+	})
 	for _, i := range cands {
 		add(i)
 	}
@@ -120,6 +142,9 @@ func choose(t question.Type, all []Candidate, scores []float64, best int, second
 	}
 	return out
 }
+
+// pronounStart opens a sentence whose subject is in the sentence before.
+var pronounStart = regexp.MustCompile(`^(Il|Elle|Ils|Elles|Celui-ci|Celle-ci|Ceux-ci|Ce dernier|Cette dernière|He|She|They|It|This|These)\b`)
 
 func isBullet(s string) bool {
 	return strings.HasPrefix(s, "- ") || strings.HasPrefix(s, "• ") || strings.HasPrefix(s, "* ") || strings.HasPrefix(s, "– ")

@@ -28,9 +28,10 @@ const (
 	Advice          // what to do
 	List            // several items
 	Identifier      // a CVE, an advisory or a version number
+	Which           // a named thing: "quelle mairie", "which botnet", "par quelle appli"
 )
 
-var typeNames = [...]string{"describe", "who", "when", "where", "how-many", "why", "advice", "list", "identifier"}
+var typeNames = [...]string{"describe", "who", "when", "where", "how-many", "why", "advice", "list", "identifier", "which"}
 
 func (t Type) String() string {
 	if int(t) < len(typeNames) {
@@ -75,7 +76,7 @@ func Analyze(q string) Analysis {
 		}
 	}
 	words := wordsOf(q)
-	a.Type, a.Focus = classify(words, strings.ToLower(q), lang)
+	a.Type, a.Focus = classify(words, q, lang)
 	a.Names = names(q)
 	return a
 }
@@ -121,11 +122,11 @@ func classify(w []string, raw, lang string) (Type, []string) {
 		return HowMany, focusTerms
 	case has("quand", "when", "depuis quand", "jusqu a quand", "until when", "since when", "quelle date", "what date", "quel jour", "what day", "quelle annee", "what year", "which year", "which day"):
 		return When, focusTerms
-	case has("where", "ou est", "ou se", "ou sont", "ou etait", "ou ont", "ou a", "d ou", "dans quelle ville", "quelle ville", "quel pays", "quels pays", "which city", "what city", "which country", "which countries", "what country", "quelle region", "localisee", "situee", "basee", "base", "based", "located") || hasWord(raw, "où"):
+	case has("where", "ou est", "ou se", "ou sont", "ou etait", "ou ont", "ou a", "d ou", "dans quelle ville", "quelle ville", "quel pays", "quels pays", "which city", "what city", "which country", "which countries", "what country", "quelle region", "localisee", "situee", "basee", "base", "based", "located") || hasWord(strings.ToLower(raw), "où"):
 		return Where, focusTerms
 	}
 	switch {
-	case has("qui", "who", "whom", "whose", "par qui", "a qui"):
+	case has("qui", "who", "whom", "whose", "par qui", "a qui", "le nom du", "le nom de", "le nom des", "the name of", "nom du", "name of"):
 		return Who, focusTerms
 	case isClass(focus, whoNouns):
 		return Who, focusTerms
@@ -137,6 +138,8 @@ func classify(w []string, raw, lang string) (Type, []string) {
 		return List, focusTerms
 	case isClass(focus, idNouns):
 		return Identifier, focusTerms
+	case focus != "" && !describeNouns[focus] && !isName(focus, raw):
+		return Which, focusTerms
 	}
 	return Describe, focusTerms
 }
@@ -200,7 +203,11 @@ var (
 		"maire ministre chef leader responsable service gouvernement government")
 	whenNouns  = wordSet("date jour annee mois heure moment periode day year month time period deadline echeance")
 	whereNouns = wordSet("ville villes region regions lieu lieux endroit city cities place places region town commune communes departement")
-	idNouns    = wordSet("cve version versions numero reference identifiant correctif patch build")
+	// describeNouns after "quel" ask for a description, not a name.
+	describeNouns = wordSet("est sont difference role impact consequence consequences effet effets risque risques " +
+		"but objectif interet principe histoire situation bilan mesure mesures solution solutions " +
+		"is are difference role impact effect effects risk risks goal purpose point story status")
+	idNouns = wordSet("cve version versions numero reference identifiant correctif patch build")
 )
 
 // plural reports a "quels/quelles/which" question whose focus is plural.
@@ -265,6 +272,20 @@ func names(q string) []string {
 	}
 	flush()
 	return out
+}
+
+// isName reports whether the folded word w is one of the names of the
+// question raw: "What is GLOWCAP?" asks about GLOWCAP, it does not name a
+// class of things.
+func isName(w, raw string) bool {
+	for _, n := range names(raw) {
+		for _, x := range strings.Fields(n) {
+			if analyze.Fold(x) == w {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // hasWord reports whether w occurs in s as a whole word.
