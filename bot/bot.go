@@ -52,8 +52,8 @@ import (
 type Pipeline interface {
 	Ask(ctx context.Context, question string, opts rag.SearchOptions) (rag.Answer, error)
 	Search(ctx context.Context, query string, opts rag.SearchOptions) ([]rag.Hit, error)
-	Latest(ctx context.Context, n int) ([]rag.ArticleInfo, error)
-	Stats(ctx context.Context) (rag.Stats, error)
+	LatestIn(ctx context.Context, scope rag.Scope, n int) ([]rag.ArticleInfo, error)
+	StatsIn(ctx context.Context, scope rag.Scope) (rag.Stats, error)
 }
 
 // Defaults for the zero values of Config.
@@ -99,7 +99,11 @@ type Config struct {
 	// Feeds, when set, serves the admin command /feeds (add, remove) and
 	// adds the feeds' health to /sources; nil leaves both out.
 	Feeds FeedControl
-	Now   func() time.Time
+	// ShareSources lets every server read the articles of the feeds and
+	// pages any server added. False keeps each server to the operator's
+	// articles and its own additions (see rag.Scope).
+	ShareSources bool
+	Now          func() time.Time
 }
 
 // LogValue logs the configuration without the token.
@@ -116,6 +120,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("digest_command", c.Digest != nil),
 		slog.Bool("feeds_command", c.Feeds != nil),
 		slog.Duration("stream_interval", c.StreamInterval),
+		slog.Bool("share_sources", c.ShareSources),
 	)
 }
 
@@ -137,6 +142,7 @@ type Bot struct {
 	digest          DigestControl // nil without Config.Digest: no /digest
 	feeds           FeedControl   // nil without Config.Feeds: no /feeds
 	streamInterval  time.Duration
+	shareSources    bool
 	after           func(time.Duration) <-chan time.Time // time.After; a seam for tests
 	memory          memory
 	table           []command          // registered in this order
@@ -194,6 +200,7 @@ func New(cfg Config, p Pipeline) (*Bot, error) {
 		client:          redirect(cfg.HTTPClient, base),
 		log:             cfg.Logger,
 		pipeline:        p,
+		shareSources:    cfg.ShareSources,
 		answerTimeout:   orDefault(cfg.AnswerTimeout, DefaultAnswerTimeout),
 		shutdownTimeout: orDefault(cfg.ShutdownTimeout, DefaultShutdownTimeout),
 		now:             cfg.Now,
@@ -416,3 +423,14 @@ func (g *gate) shut() {
 }
 
 func (g *gate) wait() { g.wg.Wait() }
+
+// Scope is what a request from guild (empty: a direct message) may read:
+// the operator's articles and the server's own additions, or everything
+// when the operator shares every server's additions. The digest of a
+// channel of guild reads the same.
+func (b *Bot) Scope(guild string) rag.Scope {
+	if b.shareSources {
+		return rag.Scope{}
+	}
+	return rag.GuildScope(guild)
+}

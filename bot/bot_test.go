@@ -80,7 +80,7 @@ func (f *fakePipeline) Search(ctx context.Context, q string, opts rag.SearchOpti
 	return f.search(ctx, q, opts)
 }
 
-func (f *fakePipeline) Latest(ctx context.Context, n int) ([]rag.ArticleInfo, error) {
+func (f *fakePipeline) LatestIn(ctx context.Context, _ rag.Scope, n int) ([]rag.ArticleInfo, error) {
 	f.record(call{Method: "Latest", Query: fmt.Sprint(n)})
 	if f.latest == nil {
 		return nil, errors.New("fake: Latest not expected")
@@ -88,7 +88,7 @@ func (f *fakePipeline) Latest(ctx context.Context, n int) ([]rag.ArticleInfo, er
 	return f.latest(ctx, n)
 }
 
-func (f *fakePipeline) Stats(ctx context.Context) (rag.Stats, error) {
+func (f *fakePipeline) StatsIn(ctx context.Context, _ rag.Scope) (rag.Stats, error) {
 	f.record(call{Method: "Stats"})
 	if f.stats == nil {
 		return rag.Stats{Sources: map[string]int{"LeMagIT": 3, "The Record": 2}}, nil

@@ -196,7 +196,7 @@ func question(field, q string) (string, error) {
 
 // searchOptions validates the source and since options.
 func (b *Bot) searchOptions(ctx context.Context, req request) (rag.SearchOptions, error) {
-	var opts rag.SearchOptions
+	opts := rag.SearchOptions{Scope: b.Scope(req.guildID)}
 	days, ok, err := req.integer("since")
 	if err != nil || (ok && (days < 1 || days > maxSince)) {
 		return opts, invalid("since", txtBadSince)
@@ -205,7 +205,7 @@ func (b *Bot) searchOptions(ctx context.Context, req request) (rag.SearchOptions
 		opts.Since = b.now().AddDate(0, 0, -days)
 	}
 	if src := strings.TrimSpace(req.text("source")); src != "" {
-		opts.Source, err = b.knownSource(ctx, src)
+		opts.Source, err = b.knownSource(ctx, opts.Scope, src)
 		if err != nil {
 			return opts, err
 		}
@@ -214,9 +214,9 @@ func (b *Bot) searchOptions(ctx context.Context, req request) (rag.SearchOptions
 }
 
 // knownSource returns the indexed source named name (case-insensitively),
-// or a validation error listing the known ones.
-func (b *Bot) knownSource(ctx context.Context, name string) (string, error) {
-	st, err := b.pipeline.Stats(ctx)
+// or a validation error listing the known ones; another server's are not.
+func (b *Bot) knownSource(ctx context.Context, scope rag.Scope, name string) (string, error) {
+	st, err := b.pipeline.StatsIn(ctx, scope)
 	if err != nil {
 		return "", fmt.Errorf("list sources: %w", err)
 	}
@@ -225,7 +225,9 @@ func (b *Bot) knownSource(ctx context.Context, name string) (string, error) {
 		if strings.EqualFold(s, name) {
 			return s, nil
 		}
-		known = append(known, s)
+		if strings.TrimSpace(s) != "" { // articles without a source
+			known = append(known, s)
+		}
 	}
 	sort.Strings(known)
 	list := strings.Join(known, ", ")
@@ -280,7 +282,7 @@ func (b *Bot) handleLatest(ctx context.Context, req request) (reply, error) {
 	if !ok {
 		n = defLatest
 	}
-	arts, err := b.pipeline.Latest(ctx, n)
+	arts, err := b.pipeline.LatestIn(ctx, b.Scope(req.guildID), n)
 	if err != nil {
 		return reply{}, fmt.Errorf("latest %d articles: %w", n, err)
 	}
@@ -288,13 +290,13 @@ func (b *Bot) handleLatest(ctx context.Context, req request) (reply, error) {
 }
 
 func (b *Bot) handleSources(ctx context.Context, req request) (reply, error) {
-	st, err := b.pipeline.Stats(ctx)
+	st, err := b.pipeline.StatsIn(ctx, b.Scope(req.guildID))
 	if err != nil {
 		return reply{}, fmt.Errorf("index stats: %w", err)
 	}
 	msgs := statsMessages(st, req.lang)
 	if b.feeds != nil {
-		hs, err := b.feeds.Health(ctx)
+		hs, err := b.feeds.Health(ctx, req.guildID)
 		if err != nil {
 			return reply{}, fmt.Errorf("feed health: %w", err)
 		}

@@ -164,7 +164,7 @@ func (b *Bot) configureDigest(ctx context.Context, req request) (reply, error) {
 		}
 		return reply{messages: []message{{Content: msg}}}, nil
 	}
-	set.ChannelID = ch
+	set.ChannelID, set.GuildID = ch, req.guildID
 	set.Keywords, set.Sources = slices.Clone(set.Keywords), slices.Clone(set.Sources)
 	if err := b.digestOptions(ctx, req, &set); err != nil {
 		return reply{}, err
@@ -219,7 +219,7 @@ func (b *Bot) digestOptions(ctx context.Context, req request, set *digest.Settin
 			return err
 		}
 		for i, s := range srcs {
-			if srcs[i], err = b.knownSource(ctx, s); err != nil {
+			if srcs[i], err = b.knownSource(ctx, b.Scope(req.guildID), s); err != nil {
 				return err
 			}
 		}

@@ -19,16 +19,20 @@ import (
 type FeedControl interface {
 	// Add reads url as a feed — or, when it is an article page, as one
 	// article — and indexes what it holds at once. A feed is kept and
-	// refreshed with the others from then on. by is the member who asked.
-	// It returns ErrPrivateURL, ErrFeedFollowed, a *FeedSuggestionError or
-	// an *UnreadableSourceError for the member's mistakes.
-	Add(ctx context.Context, url, by string) (SourceAdded, error)
-	// Remove stops refreshing a feed added with Add; its articles stay
-	// indexed. It reports false when url is no such feed, and returns
-	// ErrOperatorFeed for a feed of the bot's own configuration.
-	Remove(ctx context.Context, url string) (removed bool, err error)
-	// Health reports every feed the bot refreshes, in a stable order.
-	Health(ctx context.Context) ([]FeedHealth, error)
+	// refreshed with the others from then on. guild is the server it was
+	// added in, whose articles they become (see rag.Scope); by is the
+	// member who asked. It returns ErrPrivateURL, ErrFeedFollowed, a
+	// *FeedSuggestionError or an *UnreadableSourceError for the member's
+	// mistakes.
+	Add(ctx context.Context, guild, url, by string) (SourceAdded, error)
+	// Remove stops refreshing a feed server guild added with Add; its
+	// articles stay indexed. It reports false when url is no such feed,
+	// and returns ErrOperatorFeed for a feed of the bot's own
+	// configuration.
+	Remove(ctx context.Context, guild, url string) (removed bool, err error)
+	// Health reports the feeds the bot refreshes that server guild sees
+	// (the operator's and its own additions), in a stable order.
+	Health(ctx context.Context, guild string) ([]FeedHealth, error)
 }
 
 // SourceAdded is what FeedControl.Add did.
@@ -45,6 +49,9 @@ type SourceAdded struct {
 type FeedHealth struct {
 	URL       string
 	UserAdded bool // added with /feeds add, rather than configured (FEEDS)
+	// Shared marks a feed another server added, listed because the
+	// operator shares every server's additions.
+	Shared bool
 	// LastSuccess is the last successful fetch; zero if none yet.
 	LastSuccess time.Time
 	// Failures counts the failed fetches since the last success, and
@@ -123,20 +130,20 @@ func (b *Bot) handleFeeds(ctx context.Context, req request) (reply, error) {
 	}
 	switch req.subcommand {
 	case "add":
-		added, err := b.feeds.Add(ctx, u, req.userID)
+		added, err := b.feeds.Add(ctx, req.guildID, u, req.userID)
 		if err != nil {
 			return reply{}, fmt.Errorf("add source %s: %w", u, err)
 		}
 		return reply{messages: []message{{Content: describeAdded(added, req.lang)}}}, nil
 	case "remove":
-		removed, err := b.feeds.Remove(ctx, u)
+		removed, err := b.feeds.Remove(ctx, req.guildID, u)
 		if err != nil {
 			return reply{}, fmt.Errorf("remove feed %s: %w", u, err)
 		}
 		if removed {
 			return reply{messages: []message{{Content: fmt.Sprintf(req.lang.pick(txtFeedRemoved), showURL(u))}}}, nil
 		}
-		return reply{messages: []message{{Content: b.notUserFeed(ctx, u, req.lang)}}}, nil
+		return reply{messages: []message{{Content: b.notUserFeed(ctx, req.guildID, u, req.lang)}}}, nil
 	}
 	return reply{}, fmt.Errorf("/feeds %q: %w", req.subcommand, errUnknownCommand)
 }
@@ -194,11 +201,11 @@ func describeAdded(a SourceAdded, l lang) string {
 
 // notUserFeed explains that u is not a feed /feeds remove can remove,
 // listing the ones it can.
-func (b *Bot) notUserFeed(ctx context.Context, u string, l lang) string {
+func (b *Bot) notUserFeed(ctx context.Context, guild, u string, l lang) string {
 	var added []string
-	if hs, err := b.feeds.Health(ctx); err == nil {
+	if hs, err := b.feeds.Health(ctx, guild); err == nil {
 		for _, h := range hs {
-			if h.UserAdded {
+			if h.UserAdded && !h.Shared {
 				added = append(added, showURL(h.URL))
 			}
 		}

@@ -26,7 +26,7 @@ type fakeFeeds struct {
 
 var _ bot.FeedControl = (*fakeFeeds)(nil)
 
-func (f *fakeFeeds) Add(_ context.Context, u, by string) (bot.SourceAdded, error) {
+func (f *fakeFeeds) Add(_ context.Context, _, u, by string) (bot.SourceAdded, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "Add("+u+")")
@@ -37,7 +37,7 @@ func (f *fakeFeeds) Add(_ context.Context, u, by string) (bot.SourceAdded, error
 	return bot.SourceAdded{URL: u, Title: "Feed @everyone", Added: 3}, nil
 }
 
-func (f *fakeFeeds) Remove(_ context.Context, u string) (bool, error) {
+func (f *fakeFeeds) Remove(_ context.Context, _, u string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "Remove("+u+")")
@@ -46,7 +46,7 @@ func (f *fakeFeeds) Remove(_ context.Context, u string) (bool, error) {
 	return len(f.added) < n, nil
 }
 
-func (f *fakeFeeds) Health(context.Context) ([]bot.FeedHealth, error) {
+func (f *fakeFeeds) Health(context.Context, string) ([]bot.FeedHealth, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	hs := []bot.FeedHealth{{URL: "https://example.org/rss", Failures: 7, LastError: "http status 500 Internal Server Error",

@@ -51,12 +51,12 @@ func (s *stubPipeline) Search(_ context.Context, q string, opts rag.SearchOption
 	return s.search(q, opts)
 }
 
-func (s *stubPipeline) Latest(_ context.Context, n int) ([]rag.ArticleInfo, error) {
+func (s *stubPipeline) LatestIn(_ context.Context, _ rag.Scope, n int) ([]rag.ArticleInfo, error) {
 	s.record("Latest(%d)", n)
 	return s.latest(n)
 }
 
-func (s *stubPipeline) Stats(context.Context) (rag.Stats, error) {
+func (s *stubPipeline) StatsIn(context.Context, rag.Scope) (rag.Stats, error) {
 	s.record("Stats()")
 	return s.stats()
 }
@@ -141,7 +141,7 @@ type stubFeeds struct{ p *stubPipeline }
 
 var _ FeedControl = (*stubFeeds)(nil)
 
-func (s *stubFeeds) Add(_ context.Context, u, by string) (SourceAdded, error) {
+func (s *stubFeeds) Add(_ context.Context, _, u, by string) (SourceAdded, error) {
 	s.p.record("Feeds.Add(%s, by=%s)", u, by)
 	switch u {
 	case "https://www.cert.ssi.gouv.fr/feed/":
@@ -164,7 +164,7 @@ func (s *stubFeeds) Add(_ context.Context, u, by string) (SourceAdded, error) {
 	return SourceAdded{}, errors.New("stub: unexpected URL")
 }
 
-func (s *stubFeeds) Remove(_ context.Context, u string) (bool, error) {
+func (s *stubFeeds) Remove(_ context.Context, _, u string) (bool, error) {
 	s.p.record("Feeds.Remove(%s)", u)
 	switch u {
 	case "https://www.cert.ssi.gouv.fr/feed/":
@@ -175,7 +175,7 @@ func (s *stubFeeds) Remove(_ context.Context, u string) (bool, error) {
 	return false, nil
 }
 
-func (s *stubFeeds) Health(context.Context) ([]FeedHealth, error) {
+func (s *stubFeeds) Health(context.Context, string) ([]FeedHealth, error) {
 	s.p.record("Feeds.Health()")
 	return []FeedHealth{
 		{URL: "https://example.org/rss", LastSuccess: testNow.Add(-20 * time.Minute)},

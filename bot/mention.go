@@ -109,7 +109,7 @@ func (b *Bot) answerMessage(ctx context.Context, s *discordgo.Session, m *discor
 	if err != nil {
 		return reply{}, err
 	}
-	var opts rag.SearchOptions
+	opts := rag.SearchOptions{Scope: b.Scope(m.GuildID)}
 	if prev != nil {
 		opts.Context = prev.context()
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -152,8 +153,12 @@ type AddResult struct {
 	Updated   int // articles whose content changed; old chunks replaced
 	Unchanged int // same article, same content: nothing done
 	Duplicate int // same content or URL as another article already kept
-	Chunks    int // chunks embedded
-	Skipped   []error
+	// Shared counts unchanged or duplicate articles now also seen by the
+	// Discord servers (or, for an operator's ingest, every server) that
+	// added them again.
+	Shared  int
+	Chunks  int // chunks embedded
+	Skipped []error
 }
 
 // Progress is called after each article is embedded during Add.
@@ -175,8 +180,17 @@ func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progr
 		vecs   [][]float32
 	}
 
+	// An article added again, unchanged or as a duplicate, gains its new
+	// owners: a second server following the same feed sees it too.
+	type widen struct {
+		id     string
+		guilds []string
+	}
+	var widens []widen
+
 	ix.mu.RLock()
 	var jobs []*job
+	byID := map[string]*job{}
 	seenHash := map[string]string{}
 	seenURL := map[string]string{}
 	for _, a := range arts {
@@ -196,18 +210,22 @@ func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progr
 		}
 		if prev != nil && prev.Hash == h {
 			res.Unchanged++
+			widens = append(widens, widen{prev.ID, n.Guilds})
 			continue
 		}
 		if id, ok := ix.man.byHash(h); ok && id != n.ID {
 			res.Duplicate++
+			widens = append(widens, widen{id, n.Guilds})
 			continue
 		}
 		if id, ok := seenHash[h]; ok && id != n.ID {
 			res.Duplicate++
+			byID[id].art.Guilds = mergeGuilds(byID[id].art.Guilds, n.Guilds)
 			continue
 		}
 		if id, ok := seenURL[n.URL]; ok && n.URL != "" && id != n.ID {
 			res.Duplicate++
+			byID[id].art.Guilds = mergeGuilds(byID[id].art.Guilds, n.Guilds)
 			continue
 		}
 		chunks := chunk.Split(n.Text, ix.opts.Chunking)
@@ -220,7 +238,14 @@ func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progr
 			seenURL[n.URL] = n.ID
 		}
 		seenHash[h] = n.ID
-		jobs = append(jobs, &job{art: n, hash: h, prev: prev, chunks: chunks})
+		if j := byID[n.ID]; j != nil {
+			// The same ID twice in one call: the last text wins, as it
+			// always has, and both owners keep it.
+			n.Guilds = mergeGuilds(j.art.Guilds, n.Guilds)
+		}
+		j := &job{art: n, hash: h, prev: prev, chunks: chunks}
+		jobs = append(jobs, j)
+		byID[n.ID] = j
 	}
 	ix.mu.RUnlock()
 
@@ -252,11 +277,22 @@ func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progr
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	now := ix.opts.Now().UTC()
+	for _, w := range widens {
+		// Read again: the article may have changed while we embedded.
+		if a := ix.man.Articles[w.id]; a != nil {
+			if g := mergeGuilds(a.Guilds, w.guilds); !slices.Equal(g, a.Guilds) {
+				a.Guilds = g
+				res.Shared++
+			}
+		}
+	}
 	for _, j := range jobs {
 		firstSeen := now
+		guilds := mergeGuilds(j.art.Guilds, j.art.Guilds)
 		if prev := ix.man.Articles[j.art.ID]; prev != nil {
 			ix.removeChunksLocked(prev)
 			firstSeen = prev.FirstSeen
+			guilds = mergeGuilds(prev.Guilds, guilds)
 			res.Updated++
 		} else {
 			res.Added++
@@ -265,7 +301,7 @@ func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progr
 		stored := &storedArticle{
 			ID: a.ID, Title: a.Title, URL: a.URL, Source: a.Source, Lang: a.Lang,
 			Published: a.Published, FirstSeen: firstSeen, Hash: j.hash,
-			Chunks: len(j.chunks), Text: a.Text,
+			Chunks: len(j.chunks), Text: a.Text, Guilds: guilds,
 		}
 		meta := chunkMeta(stored)
 		for i, c := range j.chunks {

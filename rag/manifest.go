@@ -35,6 +35,11 @@ type storedArticle struct {
 	Hash      string
 	Chunks    int
 	Text      string
+	// Guilds are the Discord servers that added the article, sorted; empty
+	// for the operator's. A field gob leaves empty in a snapshot written
+	// before it existed: those articles read as the operator's, as they
+	// were then seen by every server.
+	Guilds []string
 }
 
 func newManifest(id embed.Identity) *manifest {

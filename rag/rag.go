@@ -52,6 +52,9 @@ type SearchOptions struct {
 	// Context is the earlier conversation (question and answer) of a follow-up;
 	// it helps retrieval understand "et Meta ?" but is never quoted.
 	Context string
+	// Scope keeps only the articles one Discord server may see (GuildScope);
+	// the zero value keeps every article.
+	Scope Scope
 
 	// inferred marks a date filter read from the question ("en 2020"), not
 	// asked for. Undated articles never pass it: nothing says they fall in

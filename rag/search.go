@@ -19,13 +19,16 @@ import (
 const MaxQueryLen = 2000
 
 // ErrEmptyQuery reports a question or query with nothing to search for.
-var ErrEmptyQuery = errors.New("the question is empty")
+// Its text names neither, so that each face says which it was given
+// ("the query is empty").
+var ErrEmptyQuery = errors.New("empty")
 
-// QueryTooLongError reports a question over MaxQueryLen characters.
+// QueryTooLongError reports a question or query over MaxQueryLen
+// characters; like ErrEmptyQuery, its text leaves the noun to the caller.
 type QueryTooLongError struct{ Len int }
 
 func (e *QueryTooLongError) Error() string {
-	return fmt.Sprintf("the question is %d characters long; the limit is %d", e.Len, MaxQueryLen)
+	return fmt.Sprintf("%d characters long; the limit is %d", e.Len, MaxQueryLen)
 }
 
 // UnknownSourceError reports a source filter that names no indexed source.
@@ -35,6 +38,9 @@ type UnknownSourceError struct {
 }
 
 func (e *UnknownSourceError) Error() string {
+	if len(e.Known) == 0 {
+		return fmt.Sprintf("unknown source %q (no indexed article names its source)", e.Source)
+	}
 	return fmt.Sprintf("unknown source %q (indexed sources: %s)", e.Source, strings.Join(e.Known, ", "))
 }
 
@@ -208,10 +214,15 @@ func (ix *Index) filterLocked(opts SearchOptions) (func(string) bool, map[string
 		known := map[string]bool{}
 		var names []string
 		for _, a := range ix.man.Articles {
+			if !opts.Scope.sees(a.Guilds) {
+				continue // another server's source is unknown here
+			}
 			k := sourceKey(a.Source)
 			if !known[k] {
 				known[k] = true
-				names = append(names, a.Source)
+				if k != "" { // an article without a source is no name to offer
+					names = append(names, a.Source)
+				}
 			}
 		}
 		if !known[src] {
@@ -220,12 +231,12 @@ func (ix *Index) filterLocked(opts SearchOptions) (func(string) bool, map[string
 		}
 		where = map[string]string{metaSourceKey: src}
 	}
-	if src == "" && opts.Since.IsZero() && opts.Until.IsZero() {
+	if src == "" && opts.Since.IsZero() && opts.Until.IsZero() && opts.Scope == (Scope{}) {
 		return func(string) bool { return true }, where, nil
 	}
 	keep := func(chunkID string) bool {
 		a := ix.man.Articles[articleOf(chunkID)]
-		if a == nil {
+		if a == nil || !opts.Scope.sees(a.Guilds) {
 			return false
 		}
 		if src != "" && sourceKey(a.Source) != src {
@@ -283,9 +294,14 @@ func group(ps []Passage, per int) []Hit {
 
 // Latest returns the n most recent articles (by published time, else first seen).
 func (ix *Index) Latest(ctx context.Context, n int) ([]ArticleInfo, error) {
+	return ix.LatestIn(ctx, Scope{}, n)
+}
+
+// LatestIn is Latest over the articles scope sees.
+func (ix *Index) LatestIn(ctx context.Context, scope Scope, n int) ([]ArticleInfo, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	all := ix.man.sorted()
+	all := slices.DeleteFunc(ix.man.sorted(), func(a *storedArticle) bool { return !scope.sees(a.Guilds) })
 	if n > 0 && len(all) > n {
 		all = all[:n]
 	}
@@ -298,6 +314,11 @@ func (ix *Index) Latest(ctx context.Context, n int) ([]ArticleInfo, error) {
 
 // Stats summarises the index.
 func (ix *Index) Stats(ctx context.Context) (Stats, error) {
+	return ix.StatsIn(ctx, Scope{})
+}
+
+// StatsIn summarises the articles scope sees.
+func (ix *Index) StatsIn(ctx context.Context, scope Scope) (Stats, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	st := Stats{
@@ -307,7 +328,17 @@ func (ix *Index) Stats(ctx context.Context) (Stats, error) {
 		LastIngest: ix.man.Updated,
 		Embedder:   ix.man.Embedder.String(),
 	}
+	if scope != (Scope{}) {
+		st.Articles, st.Chunks = 0, 0
+	}
 	for _, a := range ix.man.Articles {
+		if scope != (Scope{}) {
+			if !scope.sees(a.Guilds) {
+				continue
+			}
+			st.Articles++
+			st.Chunks += a.Chunks
+		}
 		st.Sources[a.Source]++
 		if a.Published.After(st.Newest) {
 			st.Newest = a.Published
@@ -334,12 +365,20 @@ type Doc struct {
 // Since returns the articles dated (published, else first seen) after t,
 // newest first: what a digest covers.
 func (ix *Index) Since(ctx context.Context, t time.Time) ([]Doc, error) {
+	return ix.SinceIn(ctx, Scope{}, t)
+}
+
+// SinceIn is Since over the articles scope sees: a server's digest.
+func (ix *Index) SinceIn(ctx context.Context, scope Scope, t time.Time) ([]Doc, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	var out []Doc
 	for _, a := range ix.man.sorted() {
 		if !a.when().After(t) {
 			break
+		}
+		if !scope.sees(a.Guilds) {
+			continue
 		}
 		out = append(out, Doc{ArticleInfo: a.info(), Text: a.Text})
 	}

@@ -10,6 +10,7 @@ import (
 // storedSettings is Settings as the state file keeps it: the zone by name.
 type storedSettings struct {
 	At        string   `json:"at"`
+	Guild     string   `json:"guild_id,omitempty"`
 	Zone      string   `json:"tz,omitempty"`
 	Lang      string   `json:"lang,omitempty"`
 	PostEmpty bool     `json:"post_empty,omitempty"`
@@ -24,7 +25,7 @@ func (s *Store) Configure(set Settings) error {
 		return err
 	}
 	ss := &storedSettings{
-		At: set.At, Zone: set.loc().String(), Lang: set.Lang, PostEmpty: set.PostEmpty,
+		At: set.At, Guild: set.GuildID, Zone: set.loc().String(), Lang: set.Lang, PostEmpty: set.PostEmpty,
 		Keywords: slices.Clone(set.Keywords), Sources: slices.Clone(set.Sources),
 	}
 	return s.update(set.ChannelID, true, func(c *channelState) { c.Settings = ss })
@@ -55,7 +56,7 @@ func (s *Store) Channels(defaults ...Settings) ([]Settings, error) {
 			continue
 		}
 		out = append(out, Settings{
-			ChannelID: id, At: c.Settings.At, Loc: loc, Lang: c.Settings.Lang, PostEmpty: c.Settings.PostEmpty,
+			ChannelID: id, GuildID: c.Settings.Guild, At: c.Settings.At, Loc: loc, Lang: c.Settings.Lang, PostEmpty: c.Settings.PostEmpty,
 			Keywords: slices.Clone(c.Settings.Keywords), Sources: slices.Clone(c.Settings.Sources),
 		})
 	}

@@ -14,6 +14,11 @@ var ErrInvalidSettings = errors.New("invalid digest settings")
 type Settings struct {
 	// ChannelID is the Discord channel (a snowflake).
 	ChannelID string
+	// GuildID is the server the channel is in, recorded by /digest config:
+	// the digest covers that server's additions with the operator's
+	// articles. "" (DIGEST_CHANNEL_ID until configured there, settings
+	// stored before servers were recorded): the operator's articles only.
+	GuildID string
 	// At is the local time of day to post, "HH:MM" (24-hour).
 	At string
 	// Loc is the channel's zone; nil means Europe/Paris.

@@ -37,9 +37,10 @@ type SchedulerConfig struct {
 	// is called on every pass, so configuration changes apply without a
 	// restart (call Scheduler.Wake after one). Required.
 	Channels func() []Settings
-	// Items returns the articles that may belong to a digest whose window
-	// starts at since; Build keeps those in the window. Required.
-	Items func(ctx context.Context, since time.Time) ([]Item, error)
+	// Items returns the articles that may belong to the digest of channel
+	// set whose window starts at since; Build keeps those in the window.
+	// Required.
+	Items func(ctx context.Context, set Settings, since time.Time) ([]Item, error)
 	// Post delivers a digest (required).
 	Post Poster
 	// Posted, optional, tells whether a run found pending at start-up (the
@@ -264,7 +265,7 @@ func (s *Scheduler) build(ctx context.Context, set Settings, last Run, now time.
 	if since.IsZero() {
 		since = now.Add(-s.cfg.FirstWindow)
 	}
-	items, err := s.cfg.Items(ctx, since)
+	items, err := s.cfg.Items(ctx, set, since)
 	if err != nil {
 		return Digest{}, fmt.Errorf("list articles since %s: %w", since.Format(time.RFC3339), err)
 	}

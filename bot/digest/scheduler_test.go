@@ -147,7 +147,7 @@ func TestSchedulerOncePerLocalDay(t *testing.T) {
 				s, err := NewScheduler(SchedulerConfig{
 					Store:    store,
 					Channels: func() []Settings { return channels },
-					Items: func(ctx context.Context, since time.Time) ([]Item, error) {
+					Items: func(ctx context.Context, _ Settings, since time.Time) ([]Item, error) {
 						return items, nil
 					},
 					Post:  poster.post,
@@ -246,7 +246,7 @@ func TestSchedulerInterruptedPost(t *testing.T) {
 			s, err := NewScheduler(SchedulerConfig{
 				Store:    store,
 				Channels: func() []Settings { return []Settings{set} },
-				Items: func(context.Context, time.Time) ([]Item, error) {
+				Items: func(context.Context, Settings, time.Time) ([]Item, error) {
 					return []Item{{ID: "x", Title: "X", Text: "Un article.", Published: slot.Add(-time.Hour)}}, nil
 				},
 				Post:    poster.post,
@@ -287,7 +287,7 @@ func TestSchedulerFailingChannel(t *testing.T) {
 		Channels: func() []Settings {
 			return []Settings{{ChannelID: "666", At: "08:00", Loc: paris}, {ChannelID: "1", At: "08:00", Loc: paris}}
 		},
-		Items: func(context.Context, time.Time) ([]Item, error) {
+		Items: func(context.Context, Settings, time.Time) ([]Item, error) {
 			return hourlyItems(start.Add(-24*time.Hour), start), nil
 		},
 		Post: func(ctx context.Context, ch string, d Digest) error {
@@ -345,7 +345,7 @@ func TestSchedulerEmpty(t *testing.T) {
 				Channels: func() []Settings {
 					return []Settings{{ChannelID: "1", At: "08:00", Loc: paris, PostEmpty: tt.postEmpty}}
 				},
-				Items: func(context.Context, time.Time) ([]Item, error) { return nil, nil },
+				Items: func(context.Context, Settings, time.Time) ([]Item, error) { return nil, nil },
 				Post:  poster.post,
 				Clock: clk,
 			})
@@ -382,9 +382,11 @@ func TestSchedulerWake(t *testing.T) {
 	s, err := NewScheduler(SchedulerConfig{
 		Store:    store,
 		Channels: func() []Settings { mu.Lock(); defer mu.Unlock(); return channels },
-		Items:    func(context.Context, time.Time) ([]Item, error) { return hourlyItems(now.Add(-12*time.Hour), now), nil },
-		Post:     poster.post,
-		Clock:    clk,
+		Items: func(context.Context, Settings, time.Time) ([]Item, error) {
+			return hourlyItems(now.Add(-12*time.Hour), now), nil
+		},
+		Post:  poster.post,
+		Clock: clk,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -440,7 +442,7 @@ func TestSchedulerPreviewAndPostNow(t *testing.T) {
 			s, err := NewScheduler(SchedulerConfig{
 				Store:    store,
 				Channels: func() []Settings { return []Settings{set} },
-				Items:    func(context.Context, time.Time) ([]Item, error) { return tt.items, nil },
+				Items:    func(context.Context, Settings, time.Time) ([]Item, error) { return tt.items, nil },
 				Post:     poster.post,
 				Clock:    clk,
 			})

@@ -84,7 +84,11 @@ func (a *app) parseQuery(ctx context.Context, name string, defK int, args []stri
 	}
 	text, err := rag.CheckQuery(strings.Join(pos, " "))
 	if err != nil {
-		return query{}, err
+		noun := "question"
+		if name == "search" {
+			noun = "query"
+		}
+		return query{}, fmt.Errorf("the %s is %w", noun, err)
 	}
 	opts, err := qf.options(time.Now())
 	if err != nil {

@@ -35,6 +35,10 @@ type Config struct {
 
 	Feeds       []string
 	FeedRefresh time.Duration
+	// ShareSources lets every Discord server read what any server added
+	// with /feeds add (SHARE_SERVER_SOURCES); off, each server sees the
+	// operator's sources and its own additions only.
+	ShareSources bool
 
 	DigestChannelID string
 	DigestTime      string // HH:MM
@@ -67,6 +71,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("embed_provider", c.EmbedProvider),
 		slog.String("embed_model", c.EmbedModel),
 		slog.Int("feeds", len(c.Feeds)),
+		slog.Bool("share_server_sources", c.ShareSources),
 	)
 }
 
@@ -178,6 +183,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		} else {
 			c.FeedRefresh = d
 		}
+	}
+	switch v := strings.ToLower(get("SHARE_SERVER_SOURCES")); v {
+	case "", "false", "0", "no", "off":
+	case "true", "1", "yes", "on":
+		c.ShareSources = true
+	default:
+		bad("SHARE_SERVER_SOURCES", "%q is not true or false", v)
 	}
 	if c.DigestTime == "" {
 		c.DigestTime = "08:00"

@@ -58,7 +58,7 @@ func (a *app) digest(ctx context.Context, args []string) error {
 			}
 		}
 	}
-	items, err := digestItems(ctx, ix, from)
+	items, err := digestItems(ctx, ix, rag.Scope{}, from)
 	if err != nil {
 		return err
 	}
@@ -76,9 +76,9 @@ func (a *app) digest(ctx context.Context, args []string) error {
 	return nil
 }
 
-// digestItems adapts indexed articles to the digest's input.
-func digestItems(ctx context.Context, ix *rag.Index, since time.Time) ([]digest.Item, error) {
-	docs, err := ix.Since(ctx, since)
+// digestItems adapts the indexed articles scope sees to the digest's input.
+func digestItems(ctx context.Context, ix *rag.Index, scope rag.Scope, since time.Time) ([]digest.Item, error) {
+	docs, err := ix.SinceIn(ctx, scope, since)
 	if err != nil {
 		return nil, err
 	}

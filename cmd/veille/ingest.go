@@ -21,8 +21,9 @@ import (
 	"github.com/veille/veille/rag/feeds"
 )
 
-// lockWait is how long a writer waits for another writer before giving up.
-const lockWait = 30 * time.Second
+// defaultLockWait is how long a writer waits for another writer before
+// giving up (app.lockWait; tests shorten it).
+const defaultLockWait = 30 * time.Second
 
 func (a *app) ingest(ctx context.Context, args []string) error {
 	flags := flag.NewFlagSet("ingest", flag.ContinueOnError)
@@ -67,6 +68,14 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		// The servers that added an article keep it to themselves.
+		owners, err := rag.ReadGuilds(ctx, a.indexPath())
+		if err != nil {
+			return err
+		}
+		for i := range stored {
+			stored[i].Guilds = owners[stored[i].ID]
+		}
 		if ix, err = rag.New(opts); err != nil {
 			return err
 		}
@@ -105,7 +114,7 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 		arts, problems = append(arts, got.arts...), append(problems, got.problems...)
 	}
 	for _, p := range problems {
-		fmt.Fprintf(a.stderr, "skipped %v\n", p)
+		fmt.Fprintf(a.stderr, "skipped %v%s\n", p, feedHint(p))
 	}
 	// Every feed failing is a failure (each said why above); some failing
 	// is a warning.
@@ -158,8 +167,8 @@ func (a *app) lock(ctx context.Context) (func() error, error) {
 	if !errors.Is(err, rag.ErrDirInUse) || ctx.Err() != nil {
 		return nil, err
 	}
-	fmt.Fprintf(a.stderr, "Another veille process is writing %s; waiting up to %s…\n", a.cfg.DataDir, lockWait)
-	wait, cancel := context.WithTimeout(ctx, lockWait)
+	fmt.Fprintf(a.stderr, "Another veille process is writing %s; waiting up to %s…\n", a.cfg.DataDir, a.lockWait)
+	wait, cancel := context.WithTimeout(ctx, a.lockWait)
 	defer cancel()
 	return rag.LockDir(wait, a.cfg.DataDir)
 }
@@ -337,6 +346,19 @@ func (a *app) fetch(ctx context.Context, pages, feedArgs []string) (fetched, err
 		fmt.Fprintf(a.stderr, "warning: %d of %d feed(s) failed (see above).\n", out.failed, out.feeds)
 	}
 	return out, nil
+}
+
+// feedHint points a feed file given as an article file (feed.xml) to --feed.
+func feedHint(err error) string {
+	var p article.Problem
+	if !errors.As(err, &p) || !errors.Is(err, article.ErrUnsupported) {
+		return ""
+	}
+	switch strings.ToLower(filepath.Ext(p.Path)) {
+	case ".xml", ".rss", ".atom", ".opml", ".json":
+		return "; a feed or an OPML list goes with --feed " + p.Path
+	}
+	return ""
 }
 
 // readFeedList reads a local OPML file's feed URLs; feeds.ErrNotOPML

@@ -110,7 +110,15 @@ type app struct {
 	newEmbedder func(Config) (rag.Embedder, error)
 	// httpClient makes every outbound request; it honours HTTPS_PROXY.
 	httpClient *http.Client
+	// lockWait bounds a writer's wait for another writer (defaultLockWait).
+	lockWait time.Duration
+	// watchEvery is how often the bot looks for an index another process
+	// wrote, and for feeds due (defaultWatchEvery).
+	watchEvery time.Duration
 }
+
+// defaultWatchEvery is app.watchEvery outside tests.
+const defaultWatchEvery = time.Minute
 
 // run is the whole program but for process setup: testable end to end.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -145,6 +153,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		log:         newLogger(cfg, stderr),
 		newEmbedder: newEmbedder,
 		httpClient:  httpClient(),
+		lockWait:    defaultLockWait,
+		watchEvery:  defaultWatchEvery,
 	}
 	err = a.command(ctx, rest[0], rest[1:])
 	var h *helpRequest

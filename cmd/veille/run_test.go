@@ -458,6 +458,66 @@ func TestReindexEmptyDirWritesNothing(t *testing.T) {
 	}
 }
 
+// TestMessagesNameTheirSubject: a query is not a question, an unsupported
+// file is named once with its type, and no list shows an empty name.
+func TestMessagesNameTheirSubject(t *testing.T) {
+	t.Parallel()
+	files := t.TempDir()
+	feed := filepath.Join(files, "feed.xml")
+	if err := os.WriteFile(feed, []byte(testFeed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	noSource := filepath.Join(files, "note.txt")
+	if err := os.WriteFile(noSource, []byte("Note interne\n\nUn rançongiciel a chiffré les serveurs de la mairie.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		setup   [][]string // commands run first, each must succeed
+		args    []string
+		code    int
+		want    []string
+		notWant []string
+	}{
+		{name: "empty query", args: []string{"search", ""}, code: 2, want: []string{"the query is empty"}, notWant: []string{"question"}},
+		{name: "empty question", args: []string{"ask", " "}, code: 2, want: []string{"the question is empty"}},
+		{name: "long query", args: []string{"search", strings.Repeat("a", 3000)}, code: 2,
+			want: []string{"the query is 3000 characters long"}, notWant: []string{"question"}},
+		{name: "feed file named", args: []string{"ingest", feed}, code: 1,
+			want: []string{"skipped " + feed + `: ".xml": unsupported file type`, "--feed " + feed}, notWant: []string{"<?xml"}},
+		{name: "feed file in a folder", args: []string{"ingest", files}, code: 0,
+			want: []string{"skipped " + feed + `: ".xml": unsupported file type`}},
+		{name: "unknown source", setup: [][]string{{"ingest"}, {"ingest", noSource}},
+			args: []string{"search", "--source", "nope", "mairie"}, code: 2,
+			want: []string{`unknown source "nope" (indexed sources: `}, notWant: []string{": ,", ", ,", ", )"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"VEILLE_DATA_DIR": t.TempDir()}
+			for _, args := range tt.setup {
+				if _, errs, code := veille(t, env, args...); code != 0 {
+					t.Fatalf("%v: exit %d\n%s", args, code, errs)
+				}
+			}
+			_, errs, code := veille(t, env, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\n%s", code, tt.code, errs)
+			}
+			for _, w := range tt.want {
+				if strings.Count(errs, w) != 1 {
+					t.Errorf("stderr says %q %d times, want once:\n%s", w, strings.Count(errs, w), errs)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(errs, w) {
+					t.Errorf("stderr says %q:\n%s", w, errs)
+				}
+			}
+		})
+	}
+}
+
 // A French advisory and an English report of the same flaw are one story in
 // the digest: the lexicon carries the English words over.
 func TestDigestGroupsTheSameStoryAcrossLanguages(t *testing.T) {

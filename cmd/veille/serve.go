@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -58,6 +59,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		FeedbackPath: filepath.Join(a.cfg.DataDir, "feedback.jsonl"),
 		Digest:       dc,
 		Feeds:        fc,
+		ShareSources: a.cfg.ShareSources,
 	}, eng)
 	if err != nil {
 		return err
@@ -115,8 +117,8 @@ func (a *app) digestScheduler(eng *rag.Engine, b *bot.Bot, dc *digestControl) (*
 			}
 			return chs
 		},
-		Items: func(ctx context.Context, since time.Time) ([]digest.Item, error) {
-			return digestItems(ctx, ix, since)
+		Items: func(ctx context.Context, set digest.Settings, since time.Time) ([]digest.Item, error) {
+			return digestItems(ctx, ix, b.Scope(set.GuildID), since)
 		},
 		Post:    b.PostDigest,
 		Posted:  b.DigestPosted,
@@ -219,7 +221,7 @@ func (a *app) keepFresh(ctx context.Context, ix *rag.Index, users *feeds.Fetcher
 	// Always scheduled: feeds may be added with /feeds at any time, and a
 	// round without any feed costs nothing.
 	nextFeeds := time.Now()
-	tick := time.NewTicker(time.Minute)
+	tick := time.NewTicker(a.watchEvery)
 	defer tick.Stop()
 	for {
 		if t := modTime(path); !t.Equal(seen) {
@@ -256,16 +258,11 @@ func (a *app) refreshFeeds(ctx context.Context, ix *rag.Index, trusted, users *f
 		// The operator's feeds still get refreshed.
 		a.log.Warn("user-added feeds skipped", "err", err)
 	}
-	var userURLs []string
-	for _, uf := range added {
-		if !slices.Contains(a.cfg.Feeds, uf.URL) {
-			userURLs = append(userURLs, uf.URL)
-		}
-	}
-	if len(a.cfg.Feeds) == 0 && len(userURLs) == 0 {
+	groups := userFeedGroups(added, a.cfg.Feeds)
+	if len(a.cfg.Feeds) == 0 && len(groups) == 0 {
 		return time.Time{}, nil
 	}
-	wait, cancel := context.WithTimeout(ctx, lockWait)
+	wait, cancel := context.WithTimeout(ctx, a.lockWait)
 	defer cancel()
 	release, err := rag.LockDir(wait, a.cfg.DataDir)
 	if err != nil {
@@ -283,8 +280,13 @@ func (a *app) refreshFeeds(ctx context.Context, ix *rag.Index, trusted, users *f
 	// Each failing feed is logged by Refresh. One after the other, so that
 	// the second round skips what the first one found.
 	arts, _ := trusted.Refresh(ctx, a.cfg.Feeds, st)
-	more, _ := users.Refresh(ctx, userURLs, st)
-	arts = append(arts, more...)
+	for _, g := range groups {
+		more, _ := users.Refresh(ctx, g.urls, st)
+		for i := range more {
+			more[i].Guilds = g.guilds // only the servers that follow the feed see it
+		}
+		arts = append(arts, more...)
+	}
 	if len(arts) > 0 {
 		res, err := ix.Add(ctx, arts, nil)
 		if err != nil {
@@ -308,11 +310,67 @@ const userFeedsName = "user_feeds.json"
 
 func (a *app) userFeedsPath() string { return filepath.Join(a.cfg.DataDir, userFeedsName) }
 
-// userFeed is one feed added with /feeds add.
+// userFeed is one feed added with /feeds add, in one server: a feed two
+// servers follow is listed twice.
 type userFeed struct {
-	URL     string    `json:"url"`
+	URL string `json:"url"`
+	// Guild is the server it was added in, whose articles its items
+	// become. Empty for a feed added before servers were recorded: its
+	// articles are the operator's, seen everywhere, as they were then.
+	Guild   string    `json:"guild_id,omitzero"`
 	AddedBy string    `json:"added_by,omitzero"` // Discord user ID
 	AddedAt time.Time `json:"added_at"`
+}
+
+// sees reports whether server guild follows the feed (a feed recorded
+// without a server belongs to every server).
+func (f userFeed) sees(guild string) bool { return f.Guild == "" || f.Guild == guild }
+
+// feedGroup is user-added feeds followed by the same servers.
+type feedGroup struct {
+	guilds []string // sorted; nil: the operator's (a feed without a server)
+	urls   []string
+}
+
+// userFeedGroups groups the user-added feeds that FEEDS does not hold by
+// the servers following them, so that each feed's articles are owned by
+// exactly those servers.
+func userFeedGroups(list []userFeed, operator []string) []feedGroup {
+	owners := map[string][]string{}
+	legacy := map[string]bool{}
+	var order []string
+	for _, f := range list {
+		if slices.Contains(operator, f.URL) {
+			continue
+		}
+		if _, seen := owners[f.URL]; !seen && !legacy[f.URL] {
+			order = append(order, f.URL)
+		}
+		if f.Guild == "" {
+			legacy[f.URL] = true
+			continue
+		}
+		owners[f.URL] = append(owners[f.URL], f.Guild)
+	}
+	var groups []feedGroup
+	at := map[string]int{}
+	for _, u := range order {
+		var g []string
+		if !legacy[u] {
+			g = slices.Clone(owners[u])
+			slices.Sort(g)
+			g = slices.Compact(g)
+		}
+		key := strings.Join(g, ",")
+		i, ok := at[key]
+		if !ok {
+			i = len(groups)
+			at[key] = i
+			groups = append(groups, feedGroup{guilds: g})
+		}
+		groups[i].urls = append(groups[i].urls, u)
+	}
+	return groups
 }
 
 // userFeedsFile is the on-disk form of the user-added feeds.
@@ -398,15 +456,22 @@ func (a *app) feedControl(ix *rag.Index) *feedControl {
 }
 
 // Add fetches u as a feed (with an empty state, so that all its items are
-// new), else as an article page, then indexes the articles and records the
-// feed's state and the feed as user-added, all under the writer lock.
-func (c *feedControl) Add(ctx context.Context, u, by string) (bot.SourceAdded, error) {
+// new), else as an article page, then indexes the articles as server
+// guild's and records the feed's state and the feed as user-added in
+// guild, all under the writer lock. Another server may follow the same
+// feed: its articles are then both servers'.
+func (c *feedControl) Add(ctx context.Context, guild, u, by string) (bot.SourceAdded, error) {
+	if guild == "" {
+		// An article without a server would be everyone's.
+		return bot.SourceAdded{}, errors.New("add source: no server to add it to")
+	}
 	if slices.Contains(c.app.cfg.Feeds, u) {
 		return bot.SourceAdded{}, bot.ErrFeedFollowed
 	}
+	followed := func(f userFeed) bool { return f.URL == u && f.sees(guild) }
 	if list, err := readUserFeeds(c.app.userFeedsPath()); err != nil {
 		return bot.SourceAdded{}, err
-	} else if slices.ContainsFunc(list, func(f userFeed) bool { return f.URL == u }) {
+	} else if slices.ContainsFunc(list, followed) {
 		return bot.SourceAdded{}, bot.ErrFeedFollowed
 	}
 	out := bot.SourceAdded{URL: u}
@@ -427,6 +492,9 @@ func (c *feedControl) Add(ctx context.Context, u, by string) (bot.SourceAdded, e
 		arts, out.Page, out.URL, out.Title = []article.Article{page}, true, cmp.Or(page.URL, u), page.Title
 	default:
 		return out, c.fetchErr(ctx, u, err)
+	}
+	for i := range arts {
+		arts[i].Guilds = []string{guild}
 	}
 
 	release, err := c.lock(ctx)
@@ -463,20 +531,20 @@ func (c *feedControl) Add(ctx context.Context, u, by string) (bot.SourceAdded, e
 	if err != nil {
 		return out, err
 	}
-	if !slices.ContainsFunc(list, func(f userFeed) bool { return f.URL == u }) {
-		list = append(list, userFeed{URL: u, AddedBy: by, AddedAt: c.now().UTC()})
+	if !slices.ContainsFunc(list, followed) {
+		list = append(list, userFeed{URL: u, Guild: guild, AddedBy: by, AddedAt: c.now().UTC()})
 		if err := writeUserFeeds(c.app.userFeedsPath(), list); err != nil {
 			return out, err
 		}
 	}
-	c.app.log.Info("user feed added", "feed_url", u, "user_id", by, "new", out.Added)
+	c.app.log.Info("user feed added", "feed_url", u, "guild_id", guild, "user_id", by, "new", out.Added)
 	return out, nil
 }
 
-// lock takes the data directory's writer lock, waiting at most lockWait
+// lock takes the data directory's writer lock, waiting at most app.lockWait
 // for another writer (a refresh, `veille ingest`).
 func (c *feedControl) lock(ctx context.Context) (func() error, error) {
-	wait, cancel := context.WithTimeout(ctx, lockWait)
+	wait, cancel := context.WithTimeout(ctx, c.app.lockWait)
 	defer cancel()
 	return rag.LockDir(wait, c.app.cfg.DataDir)
 }
@@ -493,9 +561,10 @@ func (c *feedControl) fetchErr(ctx context.Context, u string, err error) error {
 	return &bot.UnreadableSourceError{URL: u, Err: err}
 }
 
-// Remove forgets a user-added feed and its refresh state; its articles stay
-// indexed.
-func (c *feedControl) Remove(ctx context.Context, u string) (bool, error) {
+// Remove forgets a feed server guild added (or one recorded without a
+// server), and its refresh state once no server follows it; its articles
+// stay indexed.
+func (c *feedControl) Remove(ctx context.Context, guild, u string) (bool, error) {
 	if slices.Contains(c.app.cfg.Feeds, u) {
 		return false, bot.ErrOperatorFeed
 	}
@@ -508,7 +577,7 @@ func (c *feedControl) Remove(ctx context.Context, u string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	kept := slices.DeleteFunc(slices.Clone(list), func(f userFeed) bool { return f.URL == u })
+	kept := slices.DeleteFunc(slices.Clone(list), func(f userFeed) bool { return f.URL == u && f.sees(guild) })
 	if len(kept) == len(list) {
 		return false, nil
 	}
@@ -516,6 +585,10 @@ func (c *feedControl) Remove(ctx context.Context, u string) (bool, error) {
 	// whatever happens to its state.
 	if err := writeUserFeeds(c.app.userFeedsPath(), kept); err != nil {
 		return false, err
+	}
+	if slices.ContainsFunc(kept, func(f userFeed) bool { return f.URL == u }) {
+		c.app.log.Info("user feed removed", "feed_url", u, "guild_id", guild, "still_followed", true)
+		return true, nil // another server still follows it
 	}
 	st, err := feeds.OpenStore(filepath.Join(c.app.cfg.DataDir, feedStateName))
 	if err != nil {
@@ -525,12 +598,14 @@ func (c *feedControl) Remove(ctx context.Context, u string) (bool, error) {
 	if err := st.Save(); err != nil {
 		return true, fmt.Errorf("save feed state: %w", err)
 	}
-	c.app.log.Info("user feed removed", "feed_url", u)
+	c.app.log.Info("user feed removed", "feed_url", u, "guild_id", guild)
 	return true, nil
 }
 
-// Health reports FEEDS then the user-added feeds with their refresh state.
-func (c *feedControl) Health(context.Context) ([]bot.FeedHealth, error) {
+// Health reports FEEDS then the feeds server guild added (or that were
+// recorded without a server), with their refresh state; with
+// SHARE_SERVER_SOURCES, every server's additions, marked Shared.
+func (c *feedControl) Health(_ context.Context, guild string) ([]bot.FeedHealth, error) {
 	list, err := readUserFeeds(c.app.userFeedsPath())
 	if err != nil {
 		return nil, err
@@ -548,10 +623,19 @@ func (c *feedControl) Health(context.Context) ([]bot.FeedHealth, error) {
 	for _, u := range c.app.cfg.Feeds {
 		out = append(out, health(u, false))
 	}
+	listed := map[string]int{} // URL → index in out
 	for _, f := range list {
-		if !slices.Contains(c.app.cfg.Feeds, f.URL) {
-			out = append(out, health(f.URL, true))
+		if slices.Contains(c.app.cfg.Feeds, f.URL) || (!f.sees(guild) && !c.app.cfg.ShareSources) {
+			continue
 		}
+		if i, ok := listed[f.URL]; ok {
+			out[i].Shared = out[i].Shared && !f.sees(guild)
+			continue
+		}
+		h := health(f.URL, true)
+		h.Shared = !f.sees(guild)
+		listed[f.URL] = len(out)
+		out = append(out, h)
 	}
 	return out, nil
 }

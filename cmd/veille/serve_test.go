@@ -21,6 +21,7 @@ import (
 	"github.com/veille/veille/bot/digest"
 	"github.com/veille/veille/bot/discordtest"
 	"github.com/veille/veille/rag"
+	"github.com/veille/veille/rag/article"
 	"github.com/veille/veille/rag/feeds"
 	"github.com/veille/veille/rag/llm/llmtest"
 )
@@ -182,7 +183,7 @@ func TestDigestControl(t *testing.T) {
 	}
 	dc := &digestControl{store: st, envChannel: "400000000000000009", def: digest.Settings{At: "08:00", Loc: paris, Lang: "fr"}}
 	dc.sched, err = digest.NewScheduler(digest.SchedulerConfig{Store: st, Channels: func() []digest.Settings { return nil },
-		Items: func(context.Context, time.Time) ([]digest.Item, error) { return nil, nil },
+		Items: func(context.Context, digest.Settings, time.Time) ([]digest.Item, error) { return nil, nil },
 		Post:  func(context.Context, string, digest.Digest) error { return errors.New("no posting here") }})
 	if err != nil {
 		t.Fatal(err)
@@ -266,6 +267,9 @@ func feedSite(t *testing.T) *httptest.Server {
 	return srv
 }
 
+// testGuild is the Discord server the fake Discord sends commands from.
+const testGuild = "300000000000000001"
+
 // newFeedControl returns a feedControl over an empty index in a fresh data
 // directory, with FEEDS set to operatorFeeds. Its fetcher may reach the
 // loopback test servers; guarded is the fetcher `veille bot` gives it.
@@ -276,7 +280,8 @@ func newFeedControl(t *testing.T, operatorFeeds ...string) (fc *feedControl, gua
 		t.Fatal(err)
 	}
 	cfg.Feeds = operatorFeeds
-	a := &app{cfg: cfg, log: slog.New(slog.DiscardHandler), stderr: io.Discard, newEmbedder: newEmbedder, httpClient: httpClient()}
+	a := &app{cfg: cfg, log: slog.New(slog.DiscardHandler), stderr: io.Discard, newEmbedder: newEmbedder, httpClient: httpClient(),
+		lockWait: defaultLockWait, watchEvery: defaultWatchEvery}
 	opts, err := a.indexOptions()
 	if err != nil {
 		t.Fatal(err)
@@ -298,17 +303,17 @@ func TestFeedControl(t *testing.T) {
 	ctx := t.Context()
 	feedURL := site.URL + "/feed.xml"
 
-	added, err := fc.Add(ctx, feedURL, "100000000000000001")
+	added, err := fc.Add(ctx, testGuild, feedURL, "100000000000000001")
 	if err != nil || added.Page || added.Added != 1 || added.Title != "Cyber Actu" {
 		t.Fatalf("Add(feed) = %+v, %v; want 1 new article from Cyber Actu", added, err)
 	}
 	if fc.ix.Len() != 1 {
 		t.Errorf("index holds %d articles, want the feed's one at once", fc.ix.Len())
 	}
-	if _, err := fc.Add(ctx, feedURL, "100000000000000001"); !errors.Is(err, bot.ErrFeedFollowed) {
+	if _, err := fc.Add(ctx, testGuild, feedURL, "100000000000000001"); !errors.Is(err, bot.ErrFeedFollowed) {
 		t.Errorf("Add(feed) again = %v, want ErrFeedFollowed", err)
 	}
-	if _, err := fc.Add(ctx, "https://operator.example/rss", ""); !errors.Is(err, bot.ErrFeedFollowed) {
+	if _, err := fc.Add(ctx, testGuild, "https://operator.example/rss", ""); !errors.Is(err, bot.ErrFeedFollowed) {
 		t.Errorf("Add(FEEDS entry) = %v, want ErrFeedFollowed", err)
 	}
 	list, err := readUserFeeds(fc.app.userFeedsPath())
@@ -320,35 +325,35 @@ func TestFeedControl(t *testing.T) {
 		t.Errorf("feed state not saved: %+v, %v", st.Get(feedURL), err)
 	}
 
-	page, err := fc.Add(ctx, site.URL+"/hameconnage", "")
+	page, err := fc.Add(ctx, testGuild, site.URL+"/hameconnage", "")
 	if err != nil || !page.Page || page.Added != 1 || page.URL != "https://www.journal-securite.example/2026/11/hameconnage-mutuelles" {
 		t.Errorf("Add(page) = %+v, %v; want one article under its canonical URL", page, err)
 	}
 	var suggest *bot.FeedSuggestionError
-	if _, err := fc.Add(ctx, site.URL+"/rancongiciel", ""); !errors.As(err, &suggest) || !slices.Equal(suggest.Feeds, []string{site.URL + "/rss.xml"}) {
+	if _, err := fc.Add(ctx, testGuild, site.URL+"/rancongiciel", ""); !errors.As(err, &suggest) || !slices.Equal(suggest.Feeds, []string{site.URL + "/rss.xml"}) {
 		t.Errorf("Add(page with a feed) = %v, want a suggestion of %s/rss.xml", err, site.URL)
 	}
 	var unreadable *bot.UnreadableSourceError
-	if _, err := fc.Add(ctx, site.URL+"/missing", ""); !errors.As(err, &unreadable) || !strings.Contains(err.Error(), "404") {
+	if _, err := fc.Add(ctx, testGuild, site.URL+"/missing", ""); !errors.As(err, &unreadable) || !strings.Contains(err.Error(), "404") {
 		t.Errorf("Add(404) = %v, want an UnreadableSourceError", err)
 	}
 	if list, _ := readUserFeeds(fc.app.userFeedsPath()); len(list) != 1 {
 		t.Errorf("pages and failures were followed: %+v", list)
 	}
 
-	hs, err := fc.Health(ctx)
+	hs, err := fc.Health(ctx, testGuild)
 	if err != nil || len(hs) != 2 || hs[0].URL != "https://operator.example/rss" || hs[0].UserAdded ||
 		hs[1].URL != feedURL || !hs[1].UserAdded || hs[1].LastSuccess.IsZero() {
 		t.Errorf("Health = %+v, %v", hs, err)
 	}
 
-	if _, err := fc.Remove(ctx, "https://operator.example/rss"); !errors.Is(err, bot.ErrOperatorFeed) {
+	if _, err := fc.Remove(ctx, testGuild, "https://operator.example/rss"); !errors.Is(err, bot.ErrOperatorFeed) {
 		t.Errorf("Remove(FEEDS entry) = %v, want ErrOperatorFeed", err)
 	}
-	if removed, err := fc.Remove(ctx, site.URL+"/other.xml"); removed || err != nil {
+	if removed, err := fc.Remove(ctx, testGuild, site.URL+"/other.xml"); removed || err != nil {
 		t.Errorf("Remove(unknown) = %v, %v", removed, err)
 	}
-	if removed, err := fc.Remove(ctx, feedURL); !removed || err != nil {
+	if removed, err := fc.Remove(ctx, testGuild, feedURL); !removed || err != nil {
 		t.Errorf("Remove(feed) = %v, %v", removed, err)
 	}
 	if list, err := readUserFeeds(fc.app.userFeedsPath()); len(list) != 0 || err != nil {
@@ -370,7 +375,7 @@ func TestFeedControlRefusesPrivateAddresses(t *testing.T) {
 	fc, guarded := newFeedControl(t)
 	fc.fetcher = guarded
 	for _, u := range []string{site.URL + "/feed.xml", site.URL + "/hameconnage", "http://localhost:1/feed", "http://[::1]/feed"} {
-		if _, err := fc.Add(t.Context(), u, ""); !errors.Is(err, bot.ErrPrivateURL) {
+		if _, err := fc.Add(t.Context(), testGuild, u, ""); !errors.Is(err, bot.ErrPrivateURL) {
 			t.Errorf("Add(%s) = %v, want ErrPrivateURL", u, err)
 		}
 	}
@@ -395,7 +400,7 @@ func TestRefreshFeedsIncludesUserFeeds(t *testing.T) {
 	}))
 	defer srv.Close()
 	fc, _ := newFeedControl(t)
-	if _, err := fc.Add(t.Context(), srv.URL+"/user.xml", ""); err != nil {
+	if _, err := fc.Add(t.Context(), testGuild, srv.URL+"/user.xml", ""); err != nil {
 		t.Fatal(err)
 	}
 	grown.Store(true)
@@ -477,4 +482,386 @@ func TestBotStreamsGeneratedAnswers(t *testing.T) {
 		t.Errorf("Discord limits violated: %+v", v)
 	}
 	stop()
+}
+
+// scopedIndex writes, in dir, an index holding one article of the
+// operator's, one server A added and one server B added, all published an
+// hour ago, each naming its own town.
+func scopedIndex(t *testing.T, dir string) {
+	t.Helper()
+	cfg, err := loadConfig(func(k string) string { return map[string]string{"VEILLE_DATA_DIR": dir}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &app{cfg: cfg, log: slog.New(slog.DiscardHandler), stderr: io.Discard, newEmbedder: newEmbedder, httpClient: httpClient()}
+	opts, err := a.indexOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := rag.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Add(-time.Hour)
+	art := func(id, town, source string, guilds ...string) article.Article {
+		return article.Article{ID: id, Title: "Rançongiciel à " + town, URL: "https://news.example/" + id,
+			Source: source, Lang: "fr", Published: now, Guilds: guilds,
+			Text: "Un rançongiciel a chiffré les serveurs de la mairie de " + town + ". La mairie de " + town +
+				" refuse de payer la rançon demandée par les pirates."}
+	}
+	arts := []article.Article{
+		art("operator", "Quimper", "Ouest Cyber"),
+		art("server-a", "Colmar", "Alsace Sécurité", "300000000000000001"),
+		art("server-b", "Bayeux", "Normandie Numérique", "300000000000000002"),
+	}
+	if _, err := ix.Add(t.Context(), arts, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Save(t.Context(), a.indexPath()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBotKeepsServersApart runs `veille bot` in two servers over an index
+// holding the operator's article and one article each server added: each
+// server's /ask, /search, /latest, /sources and digest show its own and the
+// operator's, never the other server's — unless SHARE_SERVER_SOURCES says so.
+func TestBotKeepsServersApart(t *testing.T) {
+	t.Parallel()
+	// own and other are the towns of the server's article and of the
+	// other server's; otherURL is the other server's article.
+	type server struct{ guild, channel, own, other, otherURL, otherSource string }
+	servers := []server{
+		{"300000000000000001", "400000000000000001", "Colmar", "Bayeux", "https://news.example/server-b", "Normandie Numérique"},
+		{"300000000000000002", "400000000000000002", "Bayeux", "Colmar", "https://news.example/server-a", "Alsace Sécurité"},
+	}
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
+			t.Parallel()
+			srv := discordtest.NewServer(t)
+			dir := t.TempDir()
+			scopedIndex(t, dir)
+			env := map[string]string{"VEILLE_DATA_DIR": dir, "DISCORD_TOKEN": srv.Token(), "DISCORD_API_BASE": srv.URL,
+				"SHARE_SERVER_SOURCES": fmt.Sprint(shared)}
+			stop := runBot(t, srv, env)
+			defer stop()
+
+			for _, s := range servers {
+				command := func(name string, opts ...discordtest.CommandOption) string {
+					t.Helper()
+					msgs := srv.SendCommand(t, discordtest.Command{Name: name, Options: opts, GuildID: s.guild,
+						ChannelID: s.channel, Locale: "fr"}).WaitReply(t, 10*time.Second)
+					var text string
+					for _, m := range msgs {
+						text += m.Text() + "\n"
+					}
+					return text
+				}
+				digest := func(sub, options string) string {
+					t.Helper()
+					msgs := srv.SendInteraction(t, fmt.Appendf(nil, `{"type": 2, "guild_id": %q, "channel_id": %q, "locale": "fr",
+						"data": {"id": "500000000000000009", "name": "digest", "type": 1, "options": [{"name": %q, "type": 1, "options": [%s]}]},
+						"member": {"user": {"id": "100000000000000001", "username": "camille", "discriminator": "0"}, "roles": [],
+							"permissions": "32", "joined_at": "2024-05-02T09:10:11+00:00", "deaf": false, "mute": false}}`,
+						s.guild, s.channel, sub, options)).WaitReply(t, 10*time.Second)
+					var text string
+					for _, m := range msgs {
+						text += m.Text() + "\n"
+					}
+					return text
+				}
+				// Due in an hour: no catch-up digest is posted at once, and
+				// the preview covers the last day.
+				paris, _ := time.LoadLocation("Europe/Paris")
+				at := time.Now().In(paris).Add(time.Hour).Format("15:04")
+				digest("config", fmt.Sprintf(`{"name": "time", "type": 3, "value": %q}`, at))
+				replies := map[string]string{
+					// About the other server's town: answered from its
+					// article only when shared.
+					"/ask":    command("ask", discordtest.CommandOption{Name: "question", Value: "Que refuse de payer la mairie de " + s.other + " ?"}),
+					"/search": command("search", discordtest.CommandOption{Name: "query", Value: "rançongiciel mairie"}),
+					"/latest": command("latest"),
+					"digest":  digest("preview", ""),
+				}
+				for _, m := range srv.Messages() {
+					if m.Kind == discordtest.KindChannel && m.ChannelID == s.channel {
+						replies["digest"] += m.Text() // a digest posted after all
+					}
+				}
+				for what, text := range replies {
+					if what != "/ask" && !strings.Contains(text, "Quimper") {
+						t.Errorf("server %s: %s does not show the operator's article:\n%s", s.guild, what, text)
+					}
+					if what != "/ask" && !strings.Contains(text, s.own) {
+						t.Errorf("server %s: %s does not show its own article:\n%s", s.guild, what, text)
+					}
+					if got := strings.Contains(text, s.otherURL); got != shared {
+						t.Errorf("server %s: %s shows the other server's article: %v, want %v:\n%s", s.guild, what, got, shared, text)
+					}
+				}
+				// An article of another server is not a source here either.
+				sources := command("sources")
+				if got := strings.Contains(sources, s.otherSource); got != shared {
+					t.Errorf("server %s: /sources lists %q: %v, want %v:\n%s", s.guild, s.otherSource, got, shared, sources)
+				}
+			}
+			if v := srv.Violations(); len(v) > 0 {
+				t.Errorf("Discord limits violated: %+v", v)
+			}
+		})
+	}
+}
+
+// TestFeedControlPerServer follows one feed from two servers, and a feed
+// recorded before servers were: whose articles they are, what each
+// server's /sources lists and may remove, and that a refresh and a
+// rebuild (`ingest --reindex`) keep the owners.
+func TestFeedControlPerServer(t *testing.T) {
+	t.Parallel()
+	const guildB = "300000000000000002"
+	var grown atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		body := testFeed
+		if r.URL.Path == "/legacy.xml" {
+			body = strings.NewReplacer("Fortinet", "Cisco", "fortinet", "cisco").Replace(body)
+		}
+		if grown.Load() && r.URL.Path == "/a.xml" {
+			body = strings.Replace(body, "<item>", `<item><title>Un second article</title><link>https://cyber.example/second</link>
+<guid>second</guid><description>`+strings.Repeat("Une nouvelle campagne de rançongiciel frappe les collectivités. ", 8)+`</description></item><item>`, 1)
+		}
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	fc, _ := newFeedControl(t)
+	ctx := t.Context()
+	feedA, legacy := srv.URL+"/a.xml", srv.URL+"/legacy.xml"
+	if _, err := fc.Add(ctx, testGuild, feedA, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fc.Add(ctx, "", feedA, ""); err == nil {
+		t.Error("Add without a server succeeded: its articles would be everyone's")
+	}
+	// A feed added before servers were recorded is every server's.
+	list, _ := readUserFeeds(fc.app.userFeedsPath())
+	if err := writeUserFeeds(fc.app.userFeedsPath(), append(list, userFeed{URL: legacy})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fc.Add(ctx, guildB, legacy, ""); !errors.Is(err, bot.ErrFeedFollowed) {
+		t.Errorf("Add(legacy feed) = %v, want ErrFeedFollowed", err)
+	}
+
+	sees := func(guild string) []string {
+		t.Helper()
+		arts, err := fc.ix.LatestIn(ctx, rag.GuildScope(guild), 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var urls []string
+		for _, a := range arts {
+			urls = append(urls, strings.TrimPrefix(a.URL, "https://cyber.example/"))
+		}
+		slices.Sort(urls)
+		return urls
+	}
+	health := func(guild string) (urls []string) {
+		t.Helper()
+		hs, err := fc.Health(ctx, guild)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hs {
+			urls = append(urls, strings.TrimPrefix(h.URL, srv.URL))
+		}
+		return urls
+	}
+	if got := sees(guildB); len(got) != 0 {
+		t.Errorf("server B sees %v before following anything", got)
+	}
+	if got := health(guildB); !slices.Equal(got, []string{"/legacy.xml"}) {
+		t.Errorf("server B's feeds = %v, want the legacy one only", got)
+	}
+	if removed, err := fc.Remove(ctx, guildB, feedA); removed || err != nil {
+		t.Errorf("server B removed server A's feed: %v, %v", removed, err)
+	}
+
+	// Server B follows the same feed: its article is both servers'.
+	if _, err := fc.Add(ctx, guildB, feedA, ""); err != nil {
+		t.Fatal(err)
+	}
+	first := sees(testGuild)
+	if len(first) != 1 || !slices.Equal(sees(guildB), first) {
+		t.Errorf("server A sees %v, server B %v; want the same one article", first, sees(guildB))
+	}
+	if got := health(testGuild); !slices.Equal(got, []string{"/a.xml", "/legacy.xml"}) {
+		t.Errorf("server A's feeds = %v", got)
+	}
+
+	// A refresh: the legacy feed's article is everyone's, the new item
+	// of the shared feed both servers'.
+	grown.Store(true)
+	if _, err := fc.app.refreshFeeds(ctx, fc.ix, fc.fetcher, fc.fetcher); err != nil {
+		t.Fatal(err)
+	}
+	wantA := sees(testGuild)
+	if len(wantA) != 3 || !slices.Equal(sees(guildB), wantA) || len(sees("300000000000000009")) != 1 {
+		t.Errorf("after refresh: A sees %v, B %v, a third server %v", wantA, sees(guildB), sees("300000000000000009"))
+	}
+
+	// Server B stops following it: server A still does, and B keeps what
+	// it had.
+	if removed, err := fc.Remove(ctx, guildB, feedA); !removed || err != nil {
+		t.Errorf("Remove = %v, %v", removed, err)
+	}
+	if st, _ := feeds.OpenStore(filepath.Join(fc.app.cfg.DataDir, feedStateName)); st.Get(feedA).LastSuccess.IsZero() {
+		t.Error("the feed's state went with server B, though server A follows it")
+	}
+	if got := health(guildB); !slices.Equal(got, []string{"/legacy.xml"}) {
+		t.Errorf("server B's feeds after remove = %v", got)
+	}
+
+	// A rebuild keeps every article's servers.
+	env := map[string]string{"VEILLE_DATA_DIR": fc.app.cfg.DataDir}
+	if _, errs, code := veille(t, env, "ingest", "--reindex"); code != 0 {
+		t.Fatalf("reindex: %s", errs)
+	}
+	guilds, err := rag.ReadGuilds(ctx, fc.app.indexPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	owned := 0
+	for _, g := range guilds {
+		if slices.Equal(g, []string{testGuild, guildB}) {
+			owned++
+		}
+	}
+	if owned != 2 || len(guilds) != 2 {
+		t.Errorf("after reindex, owners %v; want the two articles of the shared feed both servers'", guilds)
+	}
+}
+
+// testApp returns an app over data directory dir, writing its messages to
+// stderr, with a writer-lock wait of lockWait and an index watch every
+// watchEvery.
+func testApp(t *testing.T, dir string, stderr io.Writer, lockWait, watchEvery time.Duration) *app {
+	t.Helper()
+	cfg, err := loadConfig(func(k string) string { return map[string]string{"VEILLE_DATA_DIR": dir}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &app{cfg: cfg, log: slog.New(slog.DiscardHandler), stdout: io.Discard, stderr: stderr,
+		newEmbedder: newEmbedder, httpClient: httpClient(), lockWait: lockWait, watchEvery: watchEvery}
+}
+
+// TestIngestWaitsForAnotherWriter holds the data directory's writer lock
+// while `veille ingest` runs: it waits and says so, then writes once the
+// lock is free, or gives up with "data directory in use" after its wait.
+func TestIngestWaitsForAnotherWriter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		lockWait time.Duration
+		holdFor  time.Duration // 0: held throughout
+		wantErr  error
+	}{
+		{"waits for the other writer", 10 * time.Second, 500 * time.Millisecond, nil},
+		{"gives up after its wait", 400 * time.Millisecond, 0, rag.ErrDirInUse},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			release, err := rag.LockDir(t.Context(), dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.holdFor > 0 {
+				time.AfterFunc(tt.holdFor, func() { release() })
+			} else {
+				defer release()
+			}
+			var stderr bytes.Buffer
+			a := testApp(t, dir, &stderr, tt.lockWait, defaultWatchEvery)
+			start := time.Now()
+			err = a.ingest(t.Context(), nil)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("ingest: %v, want %v\n%s", err, tt.wantErr, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "waiting up to "+tt.lockWait.String()) {
+				t.Errorf("stderr does not say it waits:\n%s", stderr.String())
+			}
+			if waited := time.Since(start); tt.holdFor > 0 && waited < tt.holdFor {
+				t.Errorf("ingest done after %s, while the lock was held for %s", waited, tt.holdFor)
+			}
+			_, statErr := os.Stat(a.indexPath())
+			if (statErr == nil) != (tt.wantErr == nil) {
+				t.Errorf("index written: %v, want %v", statErr == nil, tt.wantErr == nil)
+			}
+			if tt.wantErr != nil {
+				var msg bytes.Buffer
+				if code := exitCode(err, &msg); code != 1 || !strings.Contains(msg.String(), "data directory in use") {
+					t.Errorf("exit %d, %q; want 1 and the directory named in use", code, msg.String())
+				}
+			}
+		})
+	}
+}
+
+// TestBotReloadsAnIndexAnotherProcessWrote runs the bot's watch loop while
+// another writer (`veille ingest`, here an index of its own) replaces the
+// index file: the bot's index picks the new article up.
+func TestBotReloadsAnIndexAnotherProcessWrote(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	a := testApp(t, dir, io.Discard, defaultLockWait, 20*time.Millisecond)
+	ix, err := a.openIndex(t.Context()) // the bundled articles
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := ix.Len()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- a.keepFresh(ctx, ix, nil) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("keepFresh: %v", err)
+		}
+	}()
+
+	// The other process: its own index over the same file, under the lock.
+	other := testApp(t, dir, io.Discard, defaultLockWait, defaultWatchEvery)
+	release, err := rag.LockDir(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := other.indexOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oix, err := rag.Load(t.Context(), other.indexPath(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra := article.Article{ID: "nouveau", Title: "Un rançongiciel frappe Quimperlé",
+		Text: "Un rançongiciel a chiffré les serveurs de la mairie de Quimperlé pendant la nuit."}
+	if _, err := oix.Add(t.Context(), []article.Article{extra}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := oix.Save(t.Context(), other.indexPath()); err != nil {
+		t.Fatal(err)
+	}
+	release()
+
+	deadline := time.Now().Add(10 * time.Second)
+	for ix.Len() == before {
+		if time.Now().After(deadline) {
+			t.Fatalf("the bot's index still holds %d articles, not the one another process added", ix.Len())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	hits, err := ix.Search(t.Context(), "rançongiciel Quimperlé", rag.SearchOptions{K: 1})
+	if err != nil || len(hits) == 0 || hits[0].ArticleID != "nouveau" {
+		t.Errorf("search after reload: %+v, %v", hits, err)
+	}
 }

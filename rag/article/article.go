@@ -21,4 +21,8 @@ type Article struct {
 	Lang string
 	// Text is the cleaned body: paragraphs separated by a blank line.
 	Text string
+	// Guilds are the Discord servers whose members added the article (with
+	// /feeds add); only they see it. Empty for the operator's articles
+	// (bundled, FEEDS, command-line ingests), which every server sees.
+	Guilds []string
 }

@@ -19,12 +19,17 @@ import (
 // ErrBinary reports a file that is not UTF-8 text (NUL bytes or invalid UTF-8).
 var ErrBinary = errors.New("binary file or not UTF-8 text")
 
+// ErrUnsupported reports a file whose extension names no format Veille
+// reads (a feed.xml, an image): skipped, never read as plain text.
+var ErrUnsupported = errors.New("unsupported file type (indexed: .md, .markdown, .txt, .html, .htm, .jsonl)")
+
 // LoadPaths loads the articles of files and folders on disk. Folders are
 // walked recursively in lexical order, taking .md/.markdown, .txt,
-// .html/.htm and .jsonl files and skipping other extensions and hidden
-// files and folders silently. A file named explicitly is loaded whatever its
-// extension (as plain text when unknown). Every file that cannot be loaded,
-// including a path that does not exist, becomes a Problem and loading goes on.
+// .html/.htm and .jsonl files and skipping hidden files and folders
+// silently. One rule holds for a file of another type, whether named or
+// found in a folder: it is skipped as a Problem wrapping ErrUnsupported.
+// Every file that cannot be loaded, including a path that does not exist,
+// becomes a Problem and loading goes on.
 // The error is only for a cancelled ctx; what was loaded before is returned
 // with it. Articles are normalised (see Normalize) but not deduplicated (see
 // Dedupe).
@@ -92,6 +97,10 @@ func (l *loader) tree(ctx context.Context, fsys fs.FS, root string, display func
 		return nil
 	}
 	if !info.IsDir() {
+		if !supported(root) {
+			l.problems = append(l.problems, Problem{Path: display(root), Err: unsupported(root)})
+			return nil
+		}
 		return l.file(ctx, fsys, root, path.Base(root), display(root))
 	}
 	return fs.WalkDir(fsys, root, func(name string, d fs.DirEntry, err error) error {
@@ -108,7 +117,11 @@ func (l *loader) tree(ctx context.Context, fsys fs.FS, root string, display func
 			}
 			return nil
 		}
-		if d.IsDir() || !supported(name) {
+		if d.IsDir() {
+			return nil
+		}
+		if !supported(name) {
+			l.problems = append(l.problems, Problem{Path: display(name), Err: unsupported(name)})
 			return nil
 		}
 		if !d.Type().IsRegular() {
@@ -160,6 +173,15 @@ func (l *loader) pathID(rel, from string) string {
 		id += "-" + hex.EncodeToString(sum[:4])
 	}
 	return id
+}
+
+// unsupported is the ErrUnsupported of file name, naming its type.
+func unsupported(name string) error {
+	ext := path.Ext(name)
+	if ext == "" {
+		return fmt.Errorf("no extension: %w", ErrUnsupported)
+	}
+	return fmt.Errorf("%q: %w", ext, ErrUnsupported)
 }
 
 func supported(name string) bool {

@@ -59,7 +59,11 @@ func TestLoadPaths(t *testing.T) {
 		wantProblems []problemKey
 		wantIs       []error // per problem, the cause errors.Is must find (nil: any)
 	}{
-		{name: "good folder", paths: []string{good}, want: goodArticles},
+		{
+			name: "good folder", paths: []string{good}, want: goodArticles,
+			wantProblems: []problemKey{{filepath.Join(good, "image.png"), 0}},
+			wantIs:       []error{ErrUnsupported},
+		},
 		{
 			name:  "broken folder",
 			paths: []string{broken},
@@ -84,11 +88,24 @@ func TestLoadPaths(t *testing.T) {
 			wantIs:       []error{fs.ErrNotExist},
 		},
 		{
-			name:         "explicit files, any extension",
+			// One rule for a type Veille does not read, named or found.
+			name:         "explicit files, unsupported type",
 			paths:        []string{filepath.Join(good, "mairie.txt"), filepath.Join(good, "image.png")},
 			want:         goodArticles[3:4],
 			wantProblems: []problemKey{{filepath.Join(good, "image.png"), 0}},
-			wantIs:       []error{ErrBinary},
+			wantIs:       []error{ErrUnsupported},
+		},
+		{
+			name:         "a feed file named",
+			paths:        []string{filepath.Join("testdata", "load", "types", "feed.xml")},
+			wantProblems: []problemKey{{filepath.Join("testdata", "load", "types", "feed.xml"), 0}},
+			wantIs:       []error{ErrUnsupported},
+		},
+		{
+			name:         "a feed file in a folder",
+			paths:        []string{filepath.Join("testdata", "load", "types")},
+			wantProblems: []problemKey{{filepath.Join("testdata", "load", "types", "feed.xml"), 0}},
+			wantIs:       []error{ErrUnsupported},
 		},
 	}
 	for _, tt := range tests {
@@ -138,7 +155,7 @@ func TestLoadFS(t *testing.T) {
 		wantIDs      []string
 		wantProblems []problemKey
 	}{
-		{"folder", "news", []string{"a", "b", "d"}, []problemKey{{"news/c.txt", 0}}},
+		{"folder", "news", []string{"a", "b", "d"}, []problemKey{{"news/c.txt", 0}, {"news/notes.pdf", 0}}},
 		{"file", "news/a.md", []string{"a"}, nil},
 		{"missing", "nope", nil, []problemKey{{"nope", 0}}},
 	}
