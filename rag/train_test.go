@@ -40,7 +40,7 @@ func TestTrainSelector(t *testing.T) {
 	}
 	old := extract.Default()
 	m := extract.Train(cands, labels, weights, 12000, 1, 1e-4)
-	m.Second = old.Second
+	m.Second, m.CrossDoc = old.Second, old.CrossDoc
 	m.Trained = "VEILLE_TRAIN=1 go test ./rag -run TestTrainSelector: softmax over the sentences of the top 3 articles, ../shared/eval + ../shared/eval-news (weight 3)"
 	t.Logf("loss: shipped %.4f, trained %.4f over %d questions", extract.Loss(old, cands, labels), extract.Loss(&m, cands, labels), len(cands))
 	t.Logf("weights %v", m.Weights)

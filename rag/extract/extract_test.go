@@ -171,6 +171,11 @@ func TestDefaultModel(t *testing.T) {
 	if m.Second <= 0 || m.Second >= 1 {
 		t.Errorf("second = %v, want in (0, 1)", m.Second)
 	}
+	// Another article's sentence must score closer to the best than a
+	// second sentence of the same article.
+	if m.CrossDoc <= m.Second || m.CrossDoc > 1 {
+		t.Errorf("cross_doc = %v, want in (second, 1]", m.CrossDoc)
+	}
 	if _, err := ParseModel([]byte(`{"weights":[1,"x"]}`)); err == nil {
 		t.Error("ParseModel accepted a malformed model")
 	}

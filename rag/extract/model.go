@@ -16,6 +16,9 @@ type Model struct {
 	// Second is how close (in odds, 0..1) to the best sentence another one
 	// must score to join a one-fact answer.
 	Second float64 `json:"second"`
+	// CrossDoc is how close (in odds) a sentence of another article must
+	// score to the best one to join a one-fact answer.
+	CrossDoc float64 `json:"cross_doc"`
 	// Trained says how the weights were made.
 	Trained string `json:"trained,omitempty"`
 }
@@ -38,7 +41,7 @@ var Default = sync.OnceValue(func() *Model {
 	if err != nil {
 		// model.json is checked by TestDefaultModel; this cannot happen
 		// in a build that passed its tests.
-		return &Model{Weights: [NumFeatures]float64{fCov: 1, fEvidence: 1}, Second: 0.5}
+		return &Model{Weights: [NumFeatures]float64{fCov: 1, fEvidence: 1}, Second: 0.5, CrossDoc: 1}
 	}
 	return m
 })

@@ -63,14 +63,14 @@ func (m *Model) Select(q Query, docs []Doc) []Pick {
 	if best < 0 {
 		return nil
 	}
-	return choose(q.Type, all, scores, best, m.Second)
+	return choose(q.Type, all, scores, best, m.Second, m.CrossDoc)
 }
 
 // choose returns the best sentence and the others that complete it: for a
 // one-fact answer, a second sentence about as likely; for reasons, advice and
 // lists, the list the best sentence opens or belongs to, then the likeliest
 // sentences of its article that carry the same kind of answer.
-func choose(t question.Type, all []Candidate, scores []float64, best int, second float64) []Pick {
+func choose(t question.Type, all []Candidate, scores []float64, best int, second, crossDoc float64) []Pick {
 	b := all[best]
 	picked := []int{best}
 	used := utf8.RuneCountInString(clip(b.Text))
@@ -103,14 +103,16 @@ func choose(t question.Type, all []Candidate, scores []float64, best int, second
 			add(i - 1)
 		}
 	}
-	// Other sentences of the best sentence's article only: another
-	// article's sentence is another story more often than not.
+	// Other sentences of the best sentence's article, and for a one-fact
+	// answer a sentence of another article that scores nearly as well
+	// (crossDoc): below that, another article's sentence is another story
+	// more often than not.
 	var cands []int
 	for i, s := range all {
-		if i == best || s.Heading || s.Doc != b.Doc {
+		rel := math.Exp(scores[i] - scores[best]) // odds against the best
+		if i == best || s.Heading || s.Doc != b.Doc && (t.Multi() || rel < crossDoc) {
 			continue
 		}
-		rel := math.Exp(scores[i] - scores[best]) // odds against the best
 		// Reasons, steps and items must carry their kind of answer.
 		if t.Multi() && s.Evidence > 0 && rel >= second/4 || !t.Multi() && rel >= second {
 			cands = append(cands, i)
