@@ -53,3 +53,21 @@ func TestSeedQuestionsInFrenchAndEnglish(t *testing.T) {
 		})
 	}
 }
+
+// TestSeedQuestionNamesTheRightArticle: an English question naming Lapsus$
+// is answered from the article that names it, not from the other seed.
+func TestSeedQuestionNamesTheRightArticle(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"VEILLE_DATA_DIR": t.TempDir()}
+	out, errs, code := veille(t, env, "ask", "--json", "Who is said to be the mastermind of Lapsus$?")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got askOut
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if !strings.Contains(got.Answer, "cerveau du groupe de pirates informatiques Lapsus$") {
+		t.Errorf("answer %q, want the sentence on Lapsus$'s mastermind", got.Answer)
+	}
+}

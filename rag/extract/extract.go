@@ -76,6 +76,7 @@ const (
 	fNextCov            // coverage of the sentence after (an answer often precedes its context)
 	fPairs              // share of the question's adjacent term pairs found close together
 	fMass               // idf mass of the question's terms it holds, absolute (/20, at most 1)
+	fNames              // share of the question's names its article gives
 	NumFeatures
 )
 
@@ -119,6 +120,7 @@ func Candidates(q Query, docs []Doc) []Candidate {
 			dterms[t.Term] = true
 		}
 		docCov := coverage(q, dterms, total)
+		docNames := namesIn(q.Names, d)
 		next := 0
 		for _, c := range split(di, d) {
 			toks := sentenceTokens(docToks, &next, c.Start, c.End)
@@ -155,6 +157,7 @@ func Candidates(q Query, docs []Doc) []Candidate {
 			x[fLength] = min(1, float64(utf8.RuneCountInString(c.Text))/300)
 			x[fPairs] = pairs(q.Terms, toks)
 			x[fMass] = min(1, c.Cov*total/20)
+			x[fNames] = docNames
 			all = append(all, c)
 		}
 		sents := all[first:]
@@ -303,4 +306,28 @@ func pairs(terms []string, toks []analyze.Token) float64 {
 		}
 	}
 	return float64(found) / float64(len(terms)-1)
+}
+
+// namesIn returns the share of names found in d's title and text (folded,
+// words compared whole); 1 when there are none.
+func namesIn(names []string, d Doc) float64 {
+	if len(names) == 0 {
+		return 1
+	}
+	text := " " + plainWords(d.Title+" "+d.Text) + " "
+	found := 0
+	for _, n := range names {
+		if strings.Contains(text, " "+plainWords(n)+" ") {
+			found++
+		}
+	}
+	return float64(found) / float64(len(names))
+}
+
+// plainWords folds s and keeps its words (letters, digits, $) separated by
+// single spaces.
+func plainWords(s string) string {
+	return strings.Join(strings.FieldsFunc(analyze.Fold(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '$'
+	}), " ")
 }
