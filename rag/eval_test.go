@@ -1,9 +1,9 @@
 package rag
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
