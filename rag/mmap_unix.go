@@ -1,0 +1,24 @@
+//go:build unix
+
+package rag
+
+import (
+	"os"
+	"syscall"
+)
+
+// mapRegion maps n bytes of f from off (a multiple of the page size)
+// read-only and private: the bytes are the file's, read from the page cache
+// only when touched, and never written through.
+func mapRegion(f *os.File, off, n int64) ([]byte, error) {
+	return syscall.Mmap(int(f.Fd()), off, int(n), syscall.PROT_READ, syscall.MAP_PRIVATE)
+}
+
+// unmapRegion releases a mapping made by mapRegion.
+func unmapRegion(b []byte) error { return syscall.Munmap(b) }
+
+// dropRegion tells the kernel that the process no longer needs the pages of
+// b (page-aligned): they leave its resident set, and a later read faults
+// them back in from the page cache. Only for read-only mappings: a private
+// page written to would lose its writes. Best effort.
+func dropRegion(b []byte) { _ = syscall.Madvise(b, syscall.MADV_DONTNEED) }
