@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -48,7 +49,9 @@ type memoryReport struct {
 	AfterLoad    map[string]int64
 	AfterQueries map[string]int64
 	Queries      int
-	HeapAlloc    uint64 // after the queries and a collection
+	AskP50ms     float64
+	AskP95ms     float64
+	HeapAlloc    uint64 // after the queries and a collection, the index still held
 }
 
 // memoryIndexEnv names an index for TestServeMemoryHelper to load.
@@ -78,21 +81,28 @@ func TestServeMemoryHelper(t *testing.T) {
 		"qui a revendiqué l'attaque ?", "raquesé topi cuge", "les données des clients ont-elles fuité ?",
 		"ransomware hôpital", "fuite de données clients", "serveur attaqué cette semaine", "rançongiciel",
 	}
+	var lat []time.Duration
 	for i := range 100 {
 		q := questions[i%len(questions)]
 		if i >= len(questions) {
 			q += " " + strconv.Itoa(i) // not the same query twice
 		}
+		start := time.Now()
 		if _, err := ix.Ask(t.Context(), q, SearchOptions{}); err != nil {
 			t.Fatal(err)
 		}
+		lat = append(lat, time.Since(start))
 		rep.Queries++
 	}
 	rep.AfterQueries = procStatus()
+	slices.Sort(lat)
+	rep.AskP50ms = float64(lat[len(lat)/2].Microseconds()) / 1000
+	rep.AskP95ms = float64(lat[len(lat)*95/100].Microseconds()) / 1000
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	rep.HeapAlloc = ms.HeapAlloc
+	runtime.KeepAlive(ix)
 	b, _ := json.Marshal(rep)
 	fmt.Printf("memory-report %s\n", b)
 }
@@ -131,6 +141,7 @@ func BenchmarkServeMemory(b *testing.B) {
 			}
 			per := func(v int64) float64 { return float64(v) / float64(rep.Chunks) }
 			b.ReportMetric(rep.LoadSeconds*1000, "load-ms")
+			b.ReportMetric(rep.AskP50ms, "ask-p50-ms")
 			b.ReportMetric(per(rep.AfterLoad["VmRSS"]), "rssB/chunk-load")
 			b.ReportMetric(per(rep.AfterLoad["RssAnon"]), "anonB/chunk-load")
 			b.ReportMetric(per(rep.AfterQueries["VmRSS"]), "rssB/chunk-100q")

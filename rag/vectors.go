@@ -276,7 +276,7 @@ func (ix *Index) addChunks(ctx context.Context, refs []chunkRef, dim int, rows *
 	if got, want := int64(len(rows.data)), int64(len(refs))*rowBytes; got != want {
 		return &sectionError{Section: rows.sec.name, Err: fmt.Errorf("%d bytes, want %d chunks of %d dimensions", got, len(refs), dim)}
 	}
-	metas := map[string]map[string]string{} // per article, shared shape
+	metas := map[string]map[string]string{} // per article, reused for each chunk
 	// The quantised index comes from its own section; it is rebuilt only
 	// when that is missing or does not match the chunks.
 	rebuild := ix.vec == nil || ix.vec.Len() != len(refs) || (len(refs) > 0 && ix.vec.Dim() != dim)
@@ -332,14 +332,12 @@ func (ix *Index) addLoaded(ctx context.Context, c chunkRef, vec []float32, metas
 	a := ix.man.Articles[aid]
 	// A substring: the chunk's text shares the article's memory.
 	content := a.Text[c.start:c.end]
-	base, ok := metas[aid]
+	// chromem-go copies the metadata it is given, so one map per article
+	// serves all of its chunks.
+	m, ok := metas[aid]
 	if !ok {
-		base = chunkMeta(a)
-		metas[aid] = base
-	}
-	m := make(map[string]string, len(base)+2)
-	for k, v := range base {
-		m[k] = v
+		m = chunkMeta(a)
+		metas[aid] = m
 	}
 	m[metaStart] = strconv.FormatUint(c.start, 10)
 	m[metaEnd] = strconv.FormatUint(c.end, 10)
