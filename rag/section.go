@@ -77,20 +77,6 @@ func sectionTrailer(n int64, sums []byte) uint32 {
 	return crc32.Update(crc32.Checksum(l[:], castagnoli), castagnoli, sums)
 }
 
-// writeSection writes b as one whole section.
-func writeSection(w io.Writer, b []byte) error {
-	var n [8]byte
-	binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
-	if _, err := w.Write(n[:]); err != nil {
-		return err
-	}
-	sw := &sectionWriter{w: w}
-	if _, err := sw.Write(b); err != nil {
-		return err
-	}
-	return sw.finish()
-}
-
 // sectionError reports a section that fails its checks.
 type sectionError struct {
 	Section string
