@@ -1,6 +1,7 @@
 package rag
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/veille/veille/rag/article"
@@ -207,9 +209,29 @@ func TestReaderKeepsOldMapping(t *testing.T) {
 	if got, want := indexDigest(t, reader), indexDigest(t, writer); got != want {
 		t.Fatal("after Reload the reader does not hold the new index")
 	}
-	runtime.GC() // the old collection, and so its mapping, can go
 	if hits, err := reader.Search(t.Context(), "botnet mairie", SearchOptions{}); err != nil || len(hits) == 0 || hits[0].ArticleID != "new" {
 		t.Fatalf("search after Reload: %v, %v", ids(hits), err)
+	}
+	// The old file's mapping is released once its collection is collected:
+	// a bot that reloads after every refresh must not keep every replaced
+	// file's disk space.
+	if _, err := os.Stat("/proc/self/maps"); err != nil {
+		return
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		runtime.GC()
+		maps, err := os.ReadFile("/proc/self/maps")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(maps, []byte(path+" (deleted)")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the replaced file is still mapped after Reload and collections")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
