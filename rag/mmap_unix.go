@@ -16,9 +16,3 @@ func mapRegion(f *os.File, off, n int64) ([]byte, error) {
 
 // unmapRegion releases a mapping made by mapRegion.
 func unmapRegion(b []byte) error { return syscall.Munmap(b) }
-
-// dropRegion tells the kernel that the process no longer needs the pages of
-// b (page-aligned): they leave its resident set, and a later read faults
-// them back in from the page cache. Only for read-only mappings: a private
-// page written to would lose its writes. Best effort.
-func dropRegion(b []byte) { _ = syscall.Madvise(b, syscall.MADV_DONTNEED) }
