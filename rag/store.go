@@ -48,6 +48,11 @@ var (
 // reads it, so that `veille ingest --reindex` can upgrade such an index.
 const uncheckedVersion = 5
 
+// heapVectorsVersion is the format before the vectors were aligned for
+// mapping: its manifest is the same checked first section as this format's,
+// so ReadArticles reads it for `veille ingest --reindex`.
+const heapVectorsVersion = 6
+
 // ErrCorruptIndex reports a snapshot that cannot be read back: damaged on
 // disk, truncated, or not an index. The error is a *CorruptIndexError.
 var ErrCorruptIndex = errors.New("index file is damaged")
@@ -372,7 +377,7 @@ func readSnapshot(ctx context.Context, f *os.File, path string, withIndexes bool
 	if _, err := f.ReadAt(magic, 0); err != nil || !bytes.Equal(magic[:len(snapshotPrefix)], snapshotPrefix) {
 		return s, damaged(path, "header", false, errors.New("not a Veille index"))
 	}
-	if v := binary.BigEndian.Uint32(magic[len(snapshotPrefix):]); v != snapshotVersion {
+	if v := binary.BigEndian.Uint32(magic[len(snapshotPrefix):]); v != snapshotVersion && (v != heapVectorsVersion || withIndexes) {
 		if v == uncheckedVersion && !withIndexes {
 			m, err := readUncheckedManifest(f, size, int64(len(magic)))
 			if err != nil {
