@@ -61,6 +61,7 @@ func synthArticles(n int) []article.Article {
 var (
 	benchMu      sync.Mutex
 	benchIndexes = map[int]*Index{}
+	benchHeap    = map[int]uint64{} // heap each index took when built
 )
 
 // benchIndex builds (once per size) an index of about chunks chunks.
@@ -71,6 +72,9 @@ func benchIndex(b *testing.B, chunks int) *Index {
 	if ix := benchIndexes[chunks]; ix != nil {
 		return ix
 	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
 	ix, err := New(Options{Embedder: newFake(b)})
 	if err != nil {
 		b.Fatal(err)
@@ -81,7 +85,19 @@ func benchIndex(b *testing.B, chunks int) *Index {
 	}
 	b.Logf("built %d articles, %d chunks", ix.Len(), ix.Chunks())
 	benchIndexes[chunks] = ix
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	benchHeap[chunks] = after.HeapAlloc - min(before.HeapAlloc, after.HeapAlloc)
 	return ix
+}
+
+// benchIndexHeap is the heap the index of benchIndex(chunks) took as it was
+// built: the difference across the build, not the whole heap, which holds
+// every index built before it in the same process.
+func benchIndexHeap(chunks int) uint64 {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	return benchHeap[chunks]
 }
 
 func BenchmarkSearch(b *testing.B) {
@@ -103,7 +119,9 @@ func BenchmarkSearch(b *testing.B) {
 }
 
 // BenchmarkAsk reports the extractive Ask's latency percentiles over varied
-// questions, and the heap the index holds.
+// questions, and the heap the index took when built (an index built in
+// memory holds its vectors on the heap; a loaded one maps them: see
+// BenchmarkLoad and BenchmarkServeMemory).
 func BenchmarkAsk(b *testing.B) {
 	questions := []string{
 		"quelle entreprise a piraté les serveurs", "attaque rançon mairie", "CVE-2024-3400 correctif",
@@ -112,9 +130,6 @@ func BenchmarkAsk(b *testing.B) {
 	for _, n := range benchSizes(10000, 100000) {
 		b.Run(fmt.Sprintf("chunks=%d", n), func(b *testing.B) {
 			ix := benchIndex(b, n)
-			var ms runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&ms)
 			var lat []time.Duration
 			i := 0
 			for b.Loop() {
@@ -128,7 +143,7 @@ func BenchmarkAsk(b *testing.B) {
 			slices.Sort(lat)
 			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
-			b.ReportMetric(float64(ms.HeapAlloc)/float64(ix.Chunks()), "heapB/chunk")
+			b.ReportMetric(float64(benchIndexHeap(n))/float64(ix.Chunks()), "heapB/chunk")
 		})
 	}
 }

@@ -65,6 +65,10 @@ type Options struct {
 	Concurrency int // embedding workers; 0 means GOMAXPROCS
 
 	fusion fusion // zero means defaultFusion; tuning tests set others
+	// noMap makes Load read the raw vectors onto the heap instead of
+	// mapping them: the path of systems without mmap, which tests take on
+	// every system through this field.
+	noMap bool
 }
 
 // Index holds articles as embedded chunks (chromem-go) plus a BM25 index over
@@ -83,6 +87,10 @@ type Index struct {
 	man *manifest
 
 	analyses analysisCache // answering's analysis of recent articles
+	// mapped is the read-only mapping of the snapshot's vectors that the
+	// loaded chunks' embeddings are slices of (nil when read onto the heap).
+	// It is unmapped once col, which holds those slices, is collected.
+	mapped []byte
 }
 
 // New returns an empty in-memory index.

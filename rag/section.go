@@ -18,9 +18,9 @@ import (
 // so that every byte of a section is covered: a payload byte by its block's
 // sum, the length and the sums by the trailer. Sums per block rather than one
 // per section let a reader check only the blocks it touches, which a
-// memory-mapped vector section will want; today Load reads, and so checks,
-// every block. A block is checked before any of its bytes is handed on, so
-// no decoder ever sees a damaged byte.
+// memory-mapped vector section wants (see addChunks). A block is checked
+// before any of its bytes is handed on, so no decoder ever sees a damaged
+// byte.
 const sectionBlock = 1 << 20
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -75,20 +75,6 @@ func sectionTrailer(n int64, sums []byte) uint32 {
 	var l [8]byte
 	binary.LittleEndian.PutUint64(l[:], uint64(n))
 	return crc32.Update(crc32.Checksum(l[:], castagnoli), castagnoli, sums)
-}
-
-// writeSection writes b as one whole section.
-func writeSection(w io.Writer, b []byte) error {
-	var n [8]byte
-	binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
-	if _, err := w.Write(n[:]); err != nil {
-		return err
-	}
-	sw := &sectionWriter{w: w}
-	if _, err := sw.Write(b); err != nil {
-		return err
-	}
-	return sw.finish()
 }
 
 // sectionError reports a section that fails its checks.
@@ -172,12 +158,21 @@ func (s *sectionReader) next() error {
 		s.buf = s.buf[:0]
 		return &sectionError{Section: s.name, Err: fmt.Errorf("block %d: %w", s.block, err)}
 	}
-	want := binary.LittleEndian.Uint32(s.sums[4*s.block:])
-	if got := crc32.Checksum(s.buf, castagnoli); got != want {
+	if err := s.checkBlock(s.buf, s.block); err != nil {
 		s.buf = s.buf[:0]
-		return &sectionError{Section: s.name, Err: fmt.Errorf("block %d: checksum %08x, want %08x", s.block, got, want)}
+		return err
 	}
 	s.block++
+	return nil
+}
+
+// checkBlock checks b, the payload's block i, against its sum: what a
+// reader of the payload in place (a mapping) calls before using a block.
+func (s *sectionReader) checkBlock(b []byte, i int64) error {
+	want := binary.LittleEndian.Uint32(s.sums[4*i:])
+	if got := crc32.Checksum(b, castagnoli); got != want {
+		return &sectionError{Section: s.name, Err: fmt.Errorf("block %d: checksum %08x, want %08x", i, got, want)}
+	}
 	return nil
 }
 

@@ -22,17 +22,21 @@ import (
 // SnapshotName is the index file inside a data directory.
 const SnapshotName = "index.veille"
 
-// Snapshot layout: magic (with the format version), then five sections
+// Snapshot layout: magic (with the format version), then six sections
 // (manifest as gob, BM25 over chunks, BM25 over articles, the quantised
-// vector index, chunks with raw float32 vectors), then an end marker. Every
-// section carries CRC-32C sums (see section.go), so that every byte of the
-// file is checked: a damaged file is refused, never read as another index.
-// chromem-go's own gob export decodes floats one by one, ten times slower
-// than reading them raw (see BENCHMARKS.md), so the chunks are written here
-// and put back into a chromem-go collection on load. Saving writes a
+// vector index, raw float32 vectors, the chunk table), then an end marker.
+// Zeros before the vectors section align its payload for mapping (see
+// vectors.go). Every section carries CRC-32C sums (see section.go), so that
+// every byte of the file is checked: a damaged file is refused, never read
+// as another index. chromem-go's own gob export decodes floats one by one,
+// ten times slower than reading them raw (see BENCHMARKS.md), so the chunks
+// are written here and put back into a chromem-go collection on load, their
+// vectors slices of a read-only mapping of the file. Saving writes a
 // temporary file, fsyncs it and renames it over the old one, so a reader or a
-// crash only ever sees a complete snapshot.
-const snapshotVersion = 6
+// crash only ever sees a complete snapshot, and a process that still maps
+// the old file keeps reading the old file's bytes: nothing ever writes into
+// an index file once it is renamed into place.
+const snapshotVersion = 7
 
 var (
 	snapshotPrefix = []byte("VEILLEIX")
@@ -43,6 +47,11 @@ var (
 // uncheckedVersion is the last format without checksums: ReadArticles still
 // reads it, so that `veille ingest --reindex` can upgrade such an index.
 const uncheckedVersion = 5
+
+// heapVectorsVersion is the format before the vectors were aligned for
+// mapping: its manifest is the same checked first section as this format's,
+// so ReadArticles reads it for `veille ingest --reindex`.
+const heapVectorsVersion = 6
 
 // ErrCorruptIndex reports a snapshot that cannot be read back: damaged on
 // disk, truncated, or not an index. The error is a *CorruptIndexError.
@@ -127,42 +136,98 @@ func (ix *Index) writeSnapshot(ctx context.Context, f *os.File) error {
 	if _, err := w.Write(snapshotMagic); err != nil {
 		return err
 	}
-	var man bytes.Buffer
-	if err := gob.NewEncoder(&man).Encode(ix.man); err != nil {
-		return fmt.Errorf("encode manifest: %w", err)
-	}
-	if err := writeSection(w, man.Bytes()); err != nil {
+	// Every section is streamed to the file as it is encoded, its length
+	// patched in afterwards: no section is ever held whole in memory.
+	if err := streamSection(f, w, func(w io.Writer) error {
+		if err := gob.NewEncoder(w).Encode(ix.man); err != nil {
+			return fmt.Errorf("encode manifest: %w", err)
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
-	var lex bytes.Buffer
-	if _, err := ix.lex.WriteTo(&lex); err != nil {
-		return fmt.Errorf("encode lexical index: %w", err)
-	}
-	if err := writeSection(w, lex.Bytes()); err != nil {
+	if err := streamSection(f, w, func(w io.Writer) error {
+		if _, err := ix.lex.WriteTo(w); err != nil {
+			return fmt.Errorf("encode lexical index: %w", err)
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
-	var doc bytes.Buffer
-	if _, err := ix.doc.WriteTo(&doc); err != nil {
-		return fmt.Errorf("encode article index: %w", err)
-	}
-	if err := writeSection(w, doc.Bytes()); err != nil {
+	if err := streamSection(f, w, func(w io.Writer) error {
+		if _, err := ix.doc.WriteTo(w); err != nil {
+			return fmt.Errorf("encode article index: %w", err)
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
 	// The quantised index is saved rather than rebuilt: rebuilding costs
 	// ~30 µs a chunk (2048 scattered column writes), reading it back is a copy.
-	var vec bytes.Buffer
-	if ix.vec != nil {
-		var dim [4]byte
-		binary.LittleEndian.PutUint32(dim[:], uint32(ix.vec.Dim()))
-		vec.Write(dim[:])
-		if _, err := ix.vec.WriteTo(&vec); err != nil {
+	if err := streamSection(f, w, func(w io.Writer) error {
+		if ix.vec == nil {
+			return nil
+		}
+		if _, err := w.Write(binary.LittleEndian.AppendUint32(nil, uint32(ix.vec.Dim()))); err != nil {
+			return err
+		}
+		if _, err := ix.vec.WriteTo(w); err != nil {
 			return fmt.Errorf("encode vector index: %w", err)
 		}
-	}
-	if err := writeSection(w, vec.Bytes()); err != nil {
+		return nil
+	}); err != nil {
 		return err
 	}
-	// The vectors are the bulk: stream them, then patch the length in.
+	ids := ix.chunkOrder()
+	dim, err := ix.vectorDim(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("write vectors: %w", err)
+	}
+	// Zeros up to the alignment that lets Load map the vectors' payload.
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	at, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(make([]byte, vectorPad(at))); err != nil {
+		return err
+	}
+	var refs []chunkRef
+	if err := streamSection(f, w, func(w io.Writer) error {
+		if refs, err = ix.writeVectorRows(ctx, w, ids, dim); err != nil {
+			return fmt.Errorf("write vectors: %w", err)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := streamSection(f, w, func(w io.Writer) error {
+		if err := writeChunkTable(ctx, w, refs, dim); err != nil {
+			return fmt.Errorf("write chunk table: %w", err)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if _, err := w.Write(snapshotEnd); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// vectorPad is the number of zero bytes written at offset at, before the
+// vectors section, so that its payload (after the 8-byte length) starts at
+// a multiple of vectorAlign.
+func vectorPad(at int64) int64 {
+	return (vectorAlign - (at+8)%vectorAlign) % vectorAlign
+}
+
+// streamSection writes one section to f, through w, whose payload encode
+// writes: it writes a placeholder length, streams the payload through a
+// sectionWriter, then patches the length in.
+func streamSection(f *os.File, w *bufio.Writer, encode func(io.Writer) error) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
@@ -174,11 +239,7 @@ func (ix *Index) writeSnapshot(ctx context.Context, f *os.File) error {
 		return err
 	}
 	sw := &sectionWriter{w: w}
-	vw := bufio.NewWriterSize(sw, 1<<20)
-	if err := ix.writeVectors(ctx, vw); err != nil {
-		return fmt.Errorf("write vectors: %w", err)
-	}
-	if err := vw.Flush(); err != nil {
+	if err := encode(sw); err != nil {
 		return err
 	}
 	if err := w.Flush(); err != nil {
@@ -189,13 +250,7 @@ func (ix *Index) writeSnapshot(ctx context.Context, f *os.File) error {
 	if _, err := f.WriteAt(n[:], lenAt); err != nil {
 		return err
 	}
-	if err := sw.finish(); err != nil {
-		return err
-	}
-	if _, err := w.Write(snapshotEnd); err != nil {
-		return err
-	}
-	return w.Flush()
+	return sw.finish()
 }
 
 // Load reads the index saved at path. A missing file gives an empty index.
@@ -226,11 +281,7 @@ func Load(ctx context.Context, path string, opts Options) (*Index, error) {
 	ix.lex = snap.lex
 	ix.doc = snap.doc
 	ix.vec = snap.vec
-	br := bufio.NewReaderSize(snap.vectors, 64<<10)
-	err = ix.readVectors(ctx, br)
-	if err == nil {
-		err = snap.vectors.done(br)
-	}
+	err = ix.loadChunks(ctx, f, snap)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("load index %s: %w", path, ctx.Err())
@@ -238,6 +289,32 @@ func Load(ctx context.Context, path string, opts Options) (*Index, error) {
 		return nil, fmt.Errorf("load index: %w", damaged(path, "vectors section", true, err))
 	}
 	return ix, nil
+}
+
+// loadChunks reads the chunk table and puts every chunk back into the
+// collection, its vector a row of the vectors section, mapped unless
+// Options.noMap.
+func (ix *Index) loadChunks(ctx context.Context, f *os.File, snap snapshot) error {
+	br := bufio.NewReaderSize(snap.table, 64<<10)
+	refs, dim, err := ix.readChunkTable(br)
+	if err == nil {
+		err = snap.table.done(br)
+	}
+	if err != nil {
+		var se *sectionError
+		if !errors.As(err, &se) {
+			err = &sectionError{Section: snap.table.name, Err: err}
+		}
+		return err
+	}
+	rows, err := openVectorRows(f, snap.vectors, ix.col, !ix.opts.noMap)
+	if err != nil {
+		return err
+	}
+	if rows.mapped() {
+		ix.mapped = rows.data
+	}
+	return ix.addChunks(ctx, refs, dim, rows)
 }
 
 // ReadArticles returns the articles stored in the index at path, whatever
@@ -272,7 +349,8 @@ type snapshot struct {
 	lex     *lexical.Index
 	doc     *lexical.Index
 	vec     *vecindex.Index
-	vectors *sectionReader
+	vectors *sectionReader // the raw vectors, read in place by addChunks
+	table   *sectionReader // the chunk table
 }
 
 // damaged builds the error for a snapshot at path that fails a check.
@@ -299,7 +377,7 @@ func readSnapshot(ctx context.Context, f *os.File, path string, withIndexes bool
 	if _, err := f.ReadAt(magic, 0); err != nil || !bytes.Equal(magic[:len(snapshotPrefix)], snapshotPrefix) {
 		return s, damaged(path, "header", false, errors.New("not a Veille index"))
 	}
-	if v := binary.BigEndian.Uint32(magic[len(snapshotPrefix):]); v != snapshotVersion {
+	if v := binary.BigEndian.Uint32(magic[len(snapshotPrefix):]); v != snapshotVersion && (v != heapVectorsVersion || withIndexes) {
 		if v == uncheckedVersion && !withIndexes {
 			m, err := readUncheckedManifest(f, size, int64(len(magic)))
 			if err != nil {
@@ -352,10 +430,29 @@ func readSnapshot(ctx context.Context, f *os.File, path string, withIndexes bool
 	for _, sec := range []struct {
 		r    **sectionReader
 		name string
-	}{{&lexR, "lexical"}, {&docR, "article index"}, {&qvecR, "vector index"}, {&s.vectors, "vectors"}} {
+	}{{&lexR, "lexical"}, {&docR, "article index"}, {&qvecR, "vector index"}} {
 		if *sec.r, off, err = openSection(f, size, off, sec.name); err != nil {
 			return s, bad("", err)
 		}
+	}
+	// The zeros before the vectors section are checked like any byte.
+	pad := vectorPad(off)
+	if off+pad > size {
+		return s, bad("vectors section", errors.New("truncated before its alignment"))
+	}
+	zeros := make([]byte, pad)
+	if _, err := f.ReadAt(zeros, off); err != nil {
+		return s, bad("vectors section", fmt.Errorf("alignment: %w", err))
+	}
+	if bytes.ContainsFunc(zeros, func(r rune) bool { return r != 0 }) {
+		return s, bad("vectors section", errors.New("alignment bytes damaged"))
+	}
+	off += pad
+	if s.vectors, off, err = openSection(f, size, off, "vectors"); err != nil {
+		return s, bad("", err)
+	}
+	if s.table, off, err = openSection(f, size, off, "chunk table"); err != nil {
+		return s, bad("", err)
 	}
 	end := make([]byte, len(snapshotEnd))
 	if _, err := f.ReadAt(end, off); err != nil || !bytes.Equal(end, snapshotEnd) {
@@ -475,5 +572,8 @@ func (ix *Index) Reload(ctx context.Context, path string) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.db, ix.col, ix.lex, ix.doc, ix.vec, ix.man = fresh.db, fresh.col, fresh.lex, fresh.doc, fresh.vec, fresh.man
+	// The old mapping stays valid until the old collection is collected:
+	// a writer renamed a new file into place and left the old one alone.
+	ix.mapped = fresh.mapped
 	return nil
 }

@@ -36,7 +36,10 @@ func sectionSpans(t testing.TB, data []byte) []span {
 	t.Helper()
 	off := len(snapshotMagic)
 	var out []span
-	for _, name := range []string{"manifest", "lexical", "article index", "vector index", "vectors"} {
+	for _, name := range []string{"manifest", "lexical", "article index", "vector index", "vectors", "chunk table"} {
+		if name == "vectors" {
+			off += int(vectorPad(int64(off)))
+		}
 		n := int(binary.LittleEndian.Uint64(data[off:]))
 		s := span{name: name, start: off, payload: off + 8, sums: off + 8 + n}
 		s.end = s.sums + 4*int(sectionSums(int64(n))) + 4
@@ -184,62 +187,78 @@ func TestLoadRefusesDamage(t *testing.T) {
 			damage{s.name + "/trailer", flip(s.end - 1), intact},
 		)
 	}
-	tests = append(tests, damage{"vectors/second block", flip(spans[4].payload + sectionBlock + 100), true})
+	tests = append(tests,
+		damage{"vectors/second block", flip(spans[4].payload + sectionBlock + 100), true},
+		damage{"vectors/last alignment byte", flip(spans[4].start - 1), true},
+		damage{"vectors/first alignment byte", flip(spans[3].end), true},
+		damage{"truncated in the vectors", func(b []byte) []byte { return b[:spans[4].payload+sectionBlock+5] }, true},
+	)
+
+	if spans[4].start == spans[3].end {
+		t.Fatal("no alignment bytes before the vectors section: the test wants some")
+	}
 
 	dir := t.TempDir()
 	for i, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			p := filepath.Join(dir, fmt.Sprintf("%02d-%s", i, SnapshotName))
-			if err := os.WriteFile(p, tt.edit(slices.Clone(whole)), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			ix, err := Load(t.Context(), p, Options{Embedder: f})
-			if err == nil {
-				same := indexDigest(t, ix) == indexDigest(t, orig)
-				t.Fatalf("damaged index loaded (identical to the original: %v)", same)
-			}
-			var ce *CorruptIndexError
-			if !errors.Is(err, ErrCorruptIndex) || !errors.As(err, &ce) {
-				t.Fatalf("err = %v, want a *CorruptIndexError", err)
-			}
-			if !strings.Contains(err.Error(), p) {
-				t.Errorf("err = %v, want it to name %s", err, p)
-			}
-			way := "ingest your sources again"
-			if tt.textsIntact {
-				way = "veille ingest --reindex"
-			}
-			if ce.TextsIntact != tt.textsIntact || !strings.Contains(err.Error(), way) {
-				t.Errorf("err = %v (texts intact %v), want the way out %q", err, ce.TextsIntact, way)
-			}
-			// The way out must work: --reindex starts from ReadArticles.
-			arts, rerr := ReadArticles(t.Context(), p)
-			if tt.textsIntact {
-				if rerr != nil {
-					t.Fatalf("ReadArticles: %v, but the texts are intact", rerr)
+		// Mapped, and read onto the heap as where there is no mmap.
+		for _, noMap := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/noMap=%v", tt.name, noMap), func(t *testing.T) {
+				t.Parallel()
+				p := filepath.Join(dir, fmt.Sprintf("%02d-%v-%s", i, noMap, SnapshotName))
+				if err := os.WriteFile(p, tt.edit(slices.Clone(whole)), 0o644); err != nil {
+					t.Fatal(err)
 				}
-				if diff := cmp.Diff(origArticles, arts); diff != "" {
-					t.Errorf("ReadArticles (-want +got):\n%s", diff)
+				ix, err := Load(t.Context(), p, Options{Embedder: f, noMap: noMap})
+				if err == nil {
+					same := indexDigest(t, ix) == indexDigest(t, orig)
+					t.Fatalf("damaged index loaded (identical to the original: %v)", same)
 				}
-			} else if rerr == nil {
-				t.Errorf("ReadArticles read %d articles from a damaged manifest", len(arts))
-			}
-		})
+				var ce *CorruptIndexError
+				if !errors.Is(err, ErrCorruptIndex) || !errors.As(err, &ce) {
+					t.Fatalf("err = %v, want a *CorruptIndexError", err)
+				}
+				if !strings.Contains(err.Error(), p) {
+					t.Errorf("err = %v, want it to name %s", err, p)
+				}
+				way := "ingest your sources again"
+				if tt.textsIntact {
+					way = "veille ingest --reindex"
+				}
+				if ce.TextsIntact != tt.textsIntact || !strings.Contains(err.Error(), way) {
+					t.Errorf("err = %v (texts intact %v), want the way out %q", err, ce.TextsIntact, way)
+				}
+				// The way out must work: --reindex starts from ReadArticles.
+				arts, rerr := ReadArticles(t.Context(), p)
+				if tt.textsIntact {
+					if rerr != nil {
+						t.Fatalf("ReadArticles: %v, but the texts are intact", rerr)
+					}
+					if diff := cmp.Diff(origArticles, arts); diff != "" {
+						t.Errorf("ReadArticles (-want +got):\n%s", diff)
+					}
+				} else if rerr == nil {
+					t.Errorf("ReadArticles read %d articles from a damaged manifest", len(arts))
+				}
+			})
+		}
 	}
 }
 
 func TestLoadOlderFormat(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join("testdata", "index-v5.veille")
-	_, err := Load(t.Context(), path, Options{Embedder: newFake(t)})
-	if !errors.Is(err, ErrIndexVersion) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "veille ingest --reindex") {
-		t.Fatalf("err = %v, want ErrIndexVersion naming %s and --reindex", err, path)
-	}
-	// --reindex reads the older format's articles.
-	arts, err := ReadArticles(t.Context(), path)
-	if err != nil || len(arts) != 1 || arts[0].ID != "log4j" || !strings.Contains(arts[0].Text, "CVE-2021-44228") {
-		t.Fatalf("ReadArticles(v5) = %+v, %v; want the log4j article", arts, err)
+	// v5: before checksums; v6: checksums, vectors not aligned for mapping
+	// (written by commit 100b173's veille ingest).
+	for _, name := range []string{"index-v5.veille", "index-v6.veille"} {
+		path := filepath.Join("testdata", name)
+		_, err := Load(t.Context(), path, Options{Embedder: newFake(t)})
+		if !errors.Is(err, ErrIndexVersion) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "veille ingest --reindex") {
+			t.Fatalf("err = %v, want ErrIndexVersion naming %s and --reindex", err, path)
+		}
+		// --reindex reads the older format's articles.
+		arts, err := ReadArticles(t.Context(), path)
+		if err != nil || len(arts) != 1 || arts[0].ID != "log4j" || !strings.Contains(arts[0].Text, "CVE-2021-44228") {
+			t.Fatalf("ReadArticles(%s) = %+v, %v; want the log4j article", name, arts, err)
+		}
 	}
 }
 

@@ -8,191 +8,347 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"runtime"
 	"strconv"
 	"time"
+	"unsafe"
 
 	chromem "github.com/philippgille/chromem-go"
 )
 
-// writeVectors writes every chunk — ID, offsets into its article's text and
-// vector — in a deterministic order: count and dimension, then per chunk a
-// uvarint-prefixed ID, two uvarint offsets and dim little-endian float32s.
-// The text is not repeated: the manifest has the article's. A done ctx stops
-// it between chunks, leaving a partial section for the caller to discard.
-func (ix *Index) writeVectors(ctx context.Context, w *bufio.Writer) error {
+// The chunks of an index are saved in two sections: a table (count,
+// dimension, then per chunk its ID and offsets into its article's text) and
+// the raw vectors, one row of dim little-endian float32s per chunk in table
+// order. The vectors section's payload starts at a multiple of vectorAlign
+// in the file, so that Load can map it read-only and hand chromem-go slices
+// of the mapping: the vectors then live in the page cache, not on the heap,
+// and are read from disk only when touched. 64 KiB is a multiple of every
+// page size Go runs on (4, 16 and 64 KiB).
+const vectorAlign = 64 << 10
+
+// littleEndian says whether float32s in memory have the file's byte order,
+// so that the vectors section can be used in place.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// chunkRef is a chunk as the table section lists it.
+type chunkRef struct {
+	id         string
+	start, end uint64
+}
+
+// chunkOrder lists the index's chunk IDs in the order they are saved.
+func (ix *Index) chunkOrder() []string {
 	var ids []string
 	for _, a := range ix.man.sorted() {
 		for i := range a.Chunks {
 			ids = append(ids, chunkID(a.ID, i))
 		}
 	}
-	dim := 0
-	if len(ids) > 0 {
-		doc, err := ix.col.GetByID(ctx, ids[0])
-		if err != nil {
-			return fmt.Errorf("chunk %s: %w", ids[0], err)
-		}
-		dim = len(doc.Embedding)
+	return ids
+}
+
+// vectorDim is the dimension of the stored vectors (0 when there are none).
+func (ix *Index) vectorDim(ctx context.Context, ids []string) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
 	}
+	doc, err := ix.col.GetByID(ctx, ids[0])
+	if err != nil {
+		return 0, fmt.Errorf("chunk %s: %w", ids[0], err)
+	}
+	return len(doc.Embedding), nil
+}
+
+// writeChunkTable writes the table section's payload: count and dimension,
+// then per chunk a uvarint-prefixed ID and two uvarint offsets into its
+// article's text. The text is not repeated: the manifest has the article's.
+func writeChunkTable(ctx context.Context, w io.Writer, refs []chunkRef, dim int) error {
+	bw := bufio.NewWriterSize(w, 256<<10)
 	var buf [binary.MaxVarintLen64]byte
 	uv := func(v uint64) error {
-		_, err := w.Write(buf[:binary.PutUvarint(buf[:], v)])
+		_, err := bw.Write(buf[:binary.PutUvarint(buf[:], v)])
 		return err
 	}
-	str := func(s string) error {
-		if err := uv(uint64(len(s))); err != nil {
-			return err
-		}
-		_, err := w.WriteString(s)
-		return err
-	}
-	if err := uv(uint64(len(ids))); err != nil {
+	if err := uv(uint64(len(refs))); err != nil {
 		return err
 	}
 	if err := uv(uint64(dim)); err != nil {
 		return err
 	}
-	f32 := make([]byte, 4*dim)
-	for n, id := range ids {
-		if n%1024 == 0 && ctx.Err() != nil {
+	for n, c := range refs {
+		if n%4096 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		doc, err := ix.col.GetByID(ctx, id)
-		if err != nil {
-			return fmt.Errorf("chunk %s: %w", id, err)
-		}
-		if len(doc.Embedding) != dim {
-			return fmt.Errorf("chunk %s has %d dimensions, want %d", id, len(doc.Embedding), dim)
-		}
-		start, _ := strconv.ParseUint(doc.Metadata[metaStart], 10, 64)
-		end, _ := strconv.ParseUint(doc.Metadata[metaEnd], 10, 64)
-		if err := str(id); err != nil {
+		if err := uv(uint64(len(c.id))); err != nil {
 			return err
 		}
-		if err := uv(start); err != nil {
+		if _, err := bw.WriteString(c.id); err != nil {
 			return err
 		}
-		if err := uv(end); err != nil {
+		if err := uv(c.start); err != nil {
 			return err
 		}
-		for i, v := range doc.Embedding {
-			binary.LittleEndian.PutUint32(f32[4*i:], math.Float32bits(v))
-		}
-		if _, err := w.Write(f32); err != nil {
+		if err := uv(c.end); err != nil {
 			return err
 		}
 	}
-	return nil
+	return bw.Flush()
 }
 
-// maxSnapshotString bounds one string read back (a chunk's text), so that a
+// writeVectorRows writes the vectors section's payload: each chunk's
+// vector, in ids order, as dim little-endian float32s, and returns the
+// chunks' table. A vector chromem-go would not take as unit length is
+// written normalised in float64 (see unitVector), so that Load can hand
+// chromem-go the mapped row itself. A done ctx stops it between chunks,
+// leaving a partial section for the caller to discard.
+func (ix *Index) writeVectorRows(ctx context.Context, w io.Writer, ids []string, dim int) ([]chunkRef, error) {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	row := make([]byte, 4*dim)
+	refs := make([]chunkRef, len(ids))
+	for n, id := range ids {
+		if n%1024 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		doc, err := ix.col.GetByID(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("chunk %s: %w", id, err)
+		}
+		if len(doc.Embedding) != dim {
+			return nil, fmt.Errorf("chunk %s has %d dimensions, want %d", id, len(doc.Embedding), dim)
+		}
+		start, _ := strconv.ParseUint(doc.Metadata[metaStart], 10, 64)
+		end, _ := strconv.ParseUint(doc.Metadata[metaEnd], 10, 64)
+		refs[n] = chunkRef{id: id, start: start, end: end}
+		for i, v := range unitVector(doc.Embedding) {
+			binary.LittleEndian.PutUint32(row[4*i:], math.Float32bits(v))
+		}
+		if _, err := bw.Write(row); err != nil {
+			return nil, err
+		}
+	}
+	return refs, bw.Flush()
+}
+
+// unitTolerance is chromem-go's: AddDocument replaces a vector whose norm,
+// summed in float64, is 1e-6 or more away from 1 with a normalised copy on
+// the heap, which would undo the mapping for that chunk.
+const unitTolerance = 1e-6
+
+// unitVector returns v when chromem-go takes it as unit length as it is,
+// else v normalised in float64 (chromem-go's own normalisation sums in
+// float32 and can miss its tolerance at 2048 dimensions). A zero vector is
+// returned as it is.
+func unitVector(v []float32) []float32 {
+	var sq float64
+	for _, x := range v {
+		sq += float64(x) * float64(x)
+	}
+	norm := math.Sqrt(sq)
+	if math.Abs(norm-1) < unitTolerance || norm == 0 {
+		return v
+	}
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(float64(x) / norm)
+	}
+	return out
+}
+
+// maxSnapshotString bounds one string read back (a chunk's ID), so that a
 // damaged length never allocates gigabytes.
 const maxSnapshotString = 64 << 20
 
-// readVectors puts the chunks written by writeVectors back into the
-// collection, with their metadata rebuilt from the manifest.
-func (ix *Index) readVectors(ctx context.Context, r *bufio.Reader) error {
+// readChunkTable reads the table section written by writeChunkTable and
+// checks it against the manifest.
+func (ix *Index) readChunkTable(r *bufio.Reader) ([]chunkRef, int, error) {
 	corrupt := func(what string, err error) error {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
-		return fmt.Errorf("%w: %s: %w", ErrCorruptIndex, what, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	uv := func() (uint64, error) { return binary.ReadUvarint(r) }
-	str := func() (string, error) {
-		n, err := uv()
-		if err != nil {
-			return "", err
-		}
-		if n > maxSnapshotString {
-			return "", fmt.Errorf("string of %d bytes", n)
-		}
-		b := make([]byte, n)
-		_, err = io.ReadFull(r, b)
-		return string(b), err
-	}
 	count, err := uv()
 	if err != nil {
-		return corrupt("count", err)
+		return nil, 0, corrupt("count", err)
 	}
 	dim, err := uv()
 	if err != nil {
-		return corrupt("dimension", err)
+		return nil, 0, corrupt("dimension", err)
 	}
 	if dim > 1<<16 {
-		return corrupt("dimension", fmt.Errorf("%d", dim))
+		return nil, 0, corrupt("dimension", fmt.Errorf("%d", dim))
 	}
 	want := 0
 	for _, a := range ix.man.Articles {
 		want += a.Chunks
 	}
 	if count != uint64(want) {
-		return corrupt("count", fmt.Errorf("%d chunks, manifest has %d", count, want))
+		return nil, 0, corrupt("count", fmt.Errorf("%d chunks, manifest has %d", count, want))
 	}
-	f32 := make([]byte, 4*dim)
-	// One allocation for every vector: 100k separate 8 KB slices made the
-	// garbage collector the slowest part of a load. A replaced chunk's
-	// vector stays in the slab until the next load.
-	slab := make([]float32, count*dim)
-	metas := map[string]map[string]string{} // per article, shared shape
+	refs := make([]chunkRef, count)
+	for n := range refs {
+		l, err := uv()
+		if err == nil && l > maxSnapshotString {
+			err = fmt.Errorf("ID of %d bytes", l)
+		}
+		if err != nil {
+			return nil, 0, corrupt("chunk id", err)
+		}
+		b := make([]byte, l)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return nil, 0, corrupt("chunk id", err)
+		}
+		c := chunkRef{id: string(b)}
+		if c.start, err = uv(); err == nil {
+			c.end, err = uv()
+		}
+		if err != nil {
+			return nil, 0, corrupt("chunk "+c.id, err)
+		}
+		a := ix.man.Articles[articleOf(c.id)]
+		if a == nil {
+			return nil, 0, corrupt("chunk "+c.id, errors.New("of no known article"))
+		}
+		if c.start > c.end || c.end > uint64(len(a.Text)) {
+			return nil, 0, corrupt("chunk "+c.id, fmt.Errorf("offsets %d:%d outside its article", c.start, c.end))
+		}
+		refs[n] = c
+	}
+	return refs, int(dim), nil
+}
+
+// vectorRows is the vectors section as Load reads it: the payload, mapped
+// or on the heap, checked block by block as rows are handed on.
+type vectorRows struct {
+	sec  *sectionReader
+	data []byte // the whole payload; only checked blocks are read
+	// fill reads bytes [lo, hi) of the payload into data; nil when data
+	// is a mapping, which the kernel fills as it is read.
+	fill func(lo, hi int64) error
+}
+
+// openVectorRows makes the payload of sec (in f) readable in place: mapped
+// read-only when the platform allows it and mapping is true, else read onto
+// the heap into one float32-aligned allocation. The mapping is released
+// when the chromem-go collection that holds its rows, col, is collected.
+func openVectorRows(f *os.File, sec *sectionReader, col *chromem.Collection, mapping bool) (*vectorRows, error) {
+	_, off, n := sec.r.Outer()
+	if n == 0 {
+		return &vectorRows{sec: sec}, nil
+	}
+	if mapping && littleEndian && off%int64(os.Getpagesize()) == 0 && int64(int(n)) == n {
+		data, err := mapRegion(f, off, n)
+		if err == nil {
+			runtime.AddCleanup(col, func(b []byte) { _ = unmapRegion(b) }, data)
+			return &vectorRows{sec: sec, data: data}, nil
+		}
+		// Not mappable here (a file system without mmap): read instead.
+	}
+	if n%4 != 0 {
+		return nil, &sectionError{Section: sec.name, Err: fmt.Errorf("%d bytes: not whole float32s", n)}
+	}
+	vals := make([]float32, n/4)
+	data := unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), n)
+	fill := func(lo, hi int64) error {
+		_, err := sec.r.ReadAt(data[lo:hi], lo)
+		return err
+	}
+	return &vectorRows{sec: sec, data: data, fill: fill}, nil
+}
+
+// mapped reports whether the rows are a mapping of the file.
+func (v *vectorRows) mapped() bool { return v.fill == nil && len(v.data) > 0 }
+
+// addChunks puts the chunks back into the collection, with their metadata
+// rebuilt from the manifest and their vectors from rows, and into the
+// quantised index when it has to be rebuilt.
+//
+// chromem-go's AddDocument reads every vector it is given (to check that it
+// is unit length), so every row is read here anyway: the blocks are checked
+// in the same pass, each just before its rows are handed on, and no row of a
+// block that fails is ever handed on. A mapped block's pages are then given
+// back to the kernel (they stay in the page cache), so that loading does
+// not leave the whole section resident.
+func (ix *Index) addChunks(ctx context.Context, refs []chunkRef, dim int, rows *vectorRows) error {
+	rowBytes := int64(4 * dim)
+	if got, want := int64(len(rows.data)), int64(len(refs))*rowBytes; got != want {
+		return &sectionError{Section: rows.sec.name, Err: fmt.Errorf("%d bytes, want %d chunks of %d dimensions", got, len(refs), dim)}
+	}
+	metas := map[string]map[string]string{} // per article, reused for each chunk
 	// The quantised index comes from its own section; it is rebuilt only
 	// when that is missing or does not match the chunks.
-	rebuild := ix.vec == nil || ix.vec.Len() != int(count) || (count > 0 && ix.vec.Dim() != int(dim))
+	rebuild := ix.vec == nil || ix.vec.Len() != len(refs) || (len(refs) > 0 && ix.vec.Dim() != dim)
 	if rebuild {
 		ix.vec = nil
 	}
-	for n := range count {
-		if n%4096 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+	page := int64(os.Getpagesize())
+	size := int64(len(rows.data))
+	next, dropped := 0, int64(0) // next row to add; payload bytes given back
+	for b := int64(0); b*sectionBlock < size; b++ {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		id, err := str()
-		if err != nil {
-			return corrupt("chunk id", err)
-		}
-		start, err := uv()
-		if err != nil {
-			return corrupt("chunk "+id, err)
-		}
-		end, err := uv()
-		if err != nil {
-			return corrupt("chunk "+id, err)
-		}
-		if _, err := io.ReadFull(r, f32); err != nil {
-			return corrupt("chunk "+id, err)
-		}
-		vec := slab[n*dim : (n+1)*dim : (n+1)*dim]
-		for i := range vec {
-			vec[i] = math.Float32frombits(binary.LittleEndian.Uint32(f32[4*i:]))
-		}
-		aid := articleOf(id)
-		a := ix.man.Articles[aid]
-		if a == nil {
-			return corrupt("chunk "+id, errors.New("of no known article"))
-		}
-		if start > end || end > uint64(len(a.Text)) {
-			return corrupt("chunk "+id, fmt.Errorf("offsets %d:%d outside its article", start, end))
-		}
-		// A substring: the chunk's text shares the article's memory.
-		content := a.Text[start:end]
-		base, ok := metas[aid]
-		if !ok {
-			base = chunkMeta(a)
-			metas[aid] = base
-		}
-		m := make(map[string]string, len(base)+2)
-		for k, v := range base {
-			m[k] = v
-		}
-		m[metaStart] = strconv.FormatUint(start, 10)
-		m[metaEnd] = strconv.FormatUint(end, 10)
-		doc := chromem.Document{ID: id, Metadata: m, Embedding: vec, Content: content}
-		if err := ix.col.AddDocument(ctx, doc); err != nil {
-			return corrupt("chunk "+id, err)
-		}
-		if rebuild {
-			if err := ix.addVectorLocked(id, vec); err != nil {
-				return corrupt("chunk "+id, err)
+		lo, hi := b*sectionBlock, min((b+1)*sectionBlock, size)
+		if rows.fill != nil {
+			if err := rows.fill(lo, hi); err != nil {
+				return &sectionError{Section: rows.sec.name, Err: fmt.Errorf("block %d: %w", b, err)}
 			}
+		}
+		if err := rows.sec.checkBlock(rows.data[lo:hi], b); err != nil {
+			return err
+		}
+		if !littleEndian {
+			for i := lo; i < hi; i += 4 {
+				p := rows.data[i : i+4]
+				p[0], p[1], p[2], p[3] = p[3], p[2], p[1], p[0]
+			}
+		}
+		for ; next < len(refs) && int64(next+1)*rowBytes <= hi; next++ {
+			c := refs[next]
+			p := rows.data[int64(next)*rowBytes:]
+			vec := unsafe.Slice((*float32)(unsafe.Pointer(&p[0])), dim)
+			if err := ix.addLoaded(ctx, c, vec, metas, rebuild); err != nil {
+				return err
+			}
+		}
+		if rows.mapped() {
+			if upTo := int64(next) * rowBytes / page * page; upTo > dropped {
+				dropRegion(rows.data[dropped:upTo])
+				dropped = upTo
+			}
+		}
+	}
+	if next != len(refs) {
+		return fmt.Errorf("%d of %d chunks read", next, len(refs))
+	}
+	return nil
+}
+
+// addLoaded adds one chunk read back from a snapshot.
+func (ix *Index) addLoaded(ctx context.Context, c chunkRef, vec []float32, metas map[string]map[string]string, rebuild bool) error {
+	aid := articleOf(c.id)
+	a := ix.man.Articles[aid]
+	// A substring: the chunk's text shares the article's memory.
+	content := a.Text[c.start:c.end]
+	// chromem-go copies the metadata it is given, so one map per article
+	// serves all of its chunks.
+	m, ok := metas[aid]
+	if !ok {
+		m = chunkMeta(a)
+		metas[aid] = m
+	}
+	m[metaStart] = strconv.FormatUint(c.start, 10)
+	m[metaEnd] = strconv.FormatUint(c.end, 10)
+	// vec's capacity ends with it: an append never writes into the next row.
+	doc := chromem.Document{ID: c.id, Metadata: m, Embedding: vec[:len(vec):len(vec)], Content: content}
+	if err := ix.col.AddDocument(ctx, doc); err != nil {
+		return fmt.Errorf("chunk %s: %w", c.id, err)
+	}
+	if rebuild {
+		if err := ix.addVectorLocked(c.id, vec); err != nil {
+			return fmt.Errorf("chunk %s: %w", c.id, err)
 		}
 	}
 	return nil

@@ -1,0 +1,262 @@
+package rag
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/veille/veille/rag/article"
+)
+
+// embeddingSpots counts the chunks whose embedding, as chromem-go holds it,
+// lies inside ix's mapping and outside it. chromem-go's query results hand
+// out its own slices (GetByID would copy them).
+func embeddingSpots(t *testing.T, ix *Index) (in, out int) {
+	t.Helper()
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	q := make([]float32, ix.vec.Dim())
+	q[0] = 1
+	res, err := ix.col.QueryEmbedding(context.Background(), q, ix.col.Count(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lo, hi uintptr
+	if len(ix.mapped) > 0 {
+		lo = uintptr(unsafe.Pointer(&ix.mapped[0]))
+		hi = lo + uintptr(len(ix.mapped))
+	}
+	for _, r := range res {
+		p := uintptr(unsafe.Pointer(&r.Embedding[0]))
+		if p >= lo && p+4*uintptr(len(r.Embedding)) <= hi {
+			in++
+		} else {
+			out++
+		}
+	}
+	return in, out
+}
+
+// mappingWorks skips a test of mapped loads where there is no mapping.
+func mappingWorks(t *testing.T) {
+	t.Helper()
+	if _, err := mapRegion(nil, 0, 0); errors.Is(err, errors.ErrUnsupported) {
+		t.Skipf("no mapping on %s", runtime.GOOS)
+	}
+}
+
+// TestLoadMapsVectors: a loaded index's chunks have their vectors in the
+// mapping of the file, not on the heap, and answer as the saved index did;
+// the read fallback (systems without mmap) loads the same index onto the
+// heap.
+func TestLoadMapsVectors(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	path, _ := savedIndex(t, f, bigArticles())
+	tests := []struct {
+		name   string
+		noMap  bool
+		mapped bool
+	}{
+		{"mapped", false, true},
+		{"read fallback", true, false},
+	}
+	var want string
+	for _, tt := range tests {
+		ix, err := Load(t.Context(), path, Options{Embedder: f, noMap: tt.noMap})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if tt.mapped {
+			mappingWorks(t)
+		}
+		in, out := embeddingSpots(t, ix)
+		if tt.mapped && (in != ix.Chunks() || out != 0) {
+			t.Errorf("%s: %d chunks' vectors in the mapping, %d elsewhere; want all %d mapped", tt.name, in, out, ix.Chunks())
+		}
+		if !tt.mapped && (in != 0 || len(ix.mapped) != 0) {
+			t.Errorf("%s: %d chunks' vectors in a mapping, want none", tt.name, in)
+		}
+		got := indexDigest(t, ix)
+		if want == "" {
+			want = got
+		} else if got != want {
+			t.Errorf("%s: loaded a different index than the mapped load", tt.name)
+		}
+		for _, r := range []string{"", "chromem"} {
+			hits, err := ix.Search(t.Context(), "rançongiciel dans la région 3", SearchOptions{Retriever: r})
+			if err != nil || len(hits) == 0 {
+				t.Errorf("%s, retriever %q: %v, %v", tt.name, r, ids(hits), err)
+			}
+		}
+	}
+}
+
+// offNorm is an embedder whose document vectors are not unit length, and
+// stay outside chromem-go's tolerance once chromem-go has normalised them
+// itself: it sums squares in float32, which misses by more than 1e-6 for a
+// few dense vectors in a thousand at 2048 dimensions.
+type offNorm struct {
+	*fakeEmbedder
+	v []float32
+}
+
+func newOffNorm(t *testing.T) offNorm {
+	f := newFake(t)
+	r := rand.New(rand.NewPCG(1, 2))
+	v := make([]float32, f.Identity().Dim)
+	for range 100000 {
+		for i := range v {
+			v[i] = 3 * float32(r.NormFloat64())
+		}
+		// chromem-go's normalizeVector, then its isNormalized.
+		var n32 float32
+		for _, x := range v {
+			n32 += x * x
+		}
+		n32 = float32(math.Sqrt(float64(n32)))
+		var sq float64
+		for _, x := range v {
+			sq += float64(x/n32) * float64(x/n32)
+		}
+		if math.Abs(math.Sqrt(sq)-1) >= unitTolerance {
+			return offNorm{f, v}
+		}
+	}
+	t.Fatal("no vector that chromem-go normalises outside its tolerance")
+	return offNorm{}
+}
+
+func (o offNorm) EmbedDocument(ctx context.Context, s string) ([]float32, error) {
+	return slices.Clone(o.v), nil
+}
+
+// TestLoadMapsVectorsNotQuiteUnit: vectors chromem-go would copy to
+// normalise them are saved normalised, so that they are mapped too.
+func TestLoadMapsVectorsNotQuiteUnit(t *testing.T) {
+	t.Parallel()
+	mappingWorks(t)
+	f := newOffNorm(t)
+	ix, err := New(Options{Embedder: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Add(t.Context(), testArticles, nil); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), SnapshotName)
+	if err := ix.Save(t.Context(), path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(t.Context(), path, Options{Embedder: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in, out := embeddingSpots(t, got); out != 0 {
+		t.Fatalf("%d chunks' vectors copied onto the heap by chromem-go, %d mapped", out, in)
+	}
+}
+
+// TestReaderKeepsOldMapping: a process that has the index mapped keeps
+// reading the file it loaded while a writer replaces it, then sees the new
+// one after Reload.
+func TestReaderKeepsOldMapping(t *testing.T) {
+	t.Parallel()
+	mappingWorks(t)
+	f := newFake(t)
+	path, _ := savedIndex(t, f, bigArticles())
+	reader, err := Load(t.Context(), path, Options{Embedder: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reader.mapped) == 0 {
+		t.Fatal("the index was not mapped")
+	}
+	before := indexDigest(t, reader)
+
+	// Another process rewrites the index: fewer articles, so a smaller file.
+	writer, err := New(Options{Embedder: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra := article.Article{ID: "new", Title: "Nouvel article", Text: "Un botnet a visé les serveurs d’une mairie bretonne."}
+	if _, err := writer.Add(t.Context(), append(testArticles[:1:1], extra), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := writer.Save(t.Context(), path); err != nil {
+		t.Fatal(err)
+	}
+	// Every vector the reader holds is read again, from the mapping whose
+	// pages Load gave back to the kernel.
+	if after := indexDigest(t, reader); after != before {
+		t.Fatal("the reader's index changed under it while a writer replaced the file")
+	}
+	if hits, err := reader.Search(t.Context(), "rançongiciel région", SearchOptions{Retriever: "chromem"}); err != nil || len(hits) == 0 {
+		t.Fatalf("search on the old mapping: %v, %v", ids(hits), err)
+	}
+	if err := reader.Reload(t.Context(), path); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := indexDigest(t, reader), indexDigest(t, writer); got != want {
+		t.Fatal("after Reload the reader does not hold the new index")
+	}
+	if hits, err := reader.Search(t.Context(), "botnet mairie", SearchOptions{}); err != nil || len(hits) == 0 || hits[0].ArticleID != "new" {
+		t.Fatalf("search after Reload: %v, %v", ids(hits), err)
+	}
+	// The old file's mapping is released once its collection is collected:
+	// a bot that reloads after every refresh must not keep every replaced
+	// file's disk space.
+	if _, err := os.Stat("/proc/self/maps"); err != nil {
+		return
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		runtime.GC()
+		maps, err := os.ReadFile("/proc/self/maps")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(maps, []byte(path+" (deleted)")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the replaced file is still mapped after Reload and collections")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestLoadRefusesTruncatedVectors: a file cut inside its vectors, whether
+// mapped or read, is refused before any chunk is served.
+func TestLoadRefusesTruncatedVectors(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	_, whole := savedIndex(t, f, bigArticles())
+	v := sectionSpans(t, whole)[4]
+	dir := t.TempDir()
+	for _, noMap := range []bool{false, true} {
+		for _, cut := range []int{v.payload + 1, v.payload + sectionBlock, v.sums - 4, v.sums} {
+			p := filepath.Join(dir, SnapshotName)
+			if err := os.WriteFile(p, whole[:cut], 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Load(t.Context(), p, Options{Embedder: f, noMap: noMap}); !isCorrupt(err) {
+				t.Errorf("cut at %d (noMap %v): err = %v, want a *CorruptIndexError", cut, noMap, err)
+			}
+		}
+	}
+}
+
+func isCorrupt(err error) bool {
+	var ce *CorruptIndexError
+	return errors.As(err, &ce) && errors.Is(err, ErrCorruptIndex)
+}
