@@ -2,10 +2,6 @@ package rag
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
 	"slices"
 )
 
@@ -60,22 +56,14 @@ func (e *Engine) StatsIn(ctx context.Context, scope Scope) (Stats, error) {
 // articles ReadArticles returns, so that a rebuild keeps every server's
 // additions to itself.
 func ReadGuilds(ctx context.Context, path string) (map[string][]string, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	arts, err := ReadArticles(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("read article owners: %w", err)
-	}
-	defer f.Close()
-	snap, err := readSnapshot(ctx, f, path, false)
-	if err != nil {
-		return nil, fmt.Errorf("read article owners: %w", err)
+		return nil, err
 	}
 	out := map[string][]string{}
-	for id, a := range snap.man.Articles {
+	for _, a := range arts {
 		if len(a.Guilds) > 0 {
-			out[id] = slices.Clone(a.Guilds)
+			out[a.ID] = a.Guilds
 		}
 	}
 	return out, nil

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/veille/veille/rag/article"
 	"github.com/veille/veille/rag/embed"
@@ -339,6 +340,7 @@ func ReadArticles(ctx context.Context, path string) ([]article.Article, error) {
 		arts = append(arts, article.Article{
 			ID: a.ID, Title: a.Title, URL: a.URL, Source: a.Source,
 			Published: a.Published, Lang: a.Lang, Text: a.Text,
+			Guilds: slices.Clone(a.Guilds),
 		})
 	}
 	return arts, nil

@@ -62,19 +62,12 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 	var ix *rag.Index
 	var arts []article.Article
 	if *reindex {
-		// Rebuild from the stored articles; the old file stays until the new
-		// index is complete and saved.
+		// Rebuild from the stored articles (with the servers that added
+		// them); the old file stays until the new index is complete and
+		// saved.
 		stored, err := rag.ReadArticles(ctx, a.indexPath())
 		if err != nil {
 			return err
-		}
-		// The servers that added an article keep it to themselves.
-		owners, err := rag.ReadGuilds(ctx, a.indexPath())
-		if err != nil {
-			return err
-		}
-		for i := range stored {
-			stored[i].Guilds = owners[stored[i].ID]
 		}
 		if ix, err = rag.New(opts); err != nil {
 			return err

@@ -36,6 +36,9 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if a.cfg.DiscordToken == "" {
 		return &configError{errs: []error{errors.New("DISCORD_TOKEN: required for `veille bot` (see .env.example)")}}
 	}
+	// The file's time before loading: a write that lands while the index
+	// loads or the bot starts is then seen as a change, never missed.
+	seen := modTime(a.indexPath())
 	ix, err := a.openIndex(ctx)
 	if err != nil {
 		return err
@@ -73,7 +76,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	a.log.Info("starting", "config", a.cfg)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return b.Run(gctx) })
-	g.Go(func() error { return a.keepFresh(gctx, ix, fc.fetcher) })
+	g.Go(func() error { return a.keepFresh(gctx, ix, fc.fetcher, seen) })
 	g.Go(func() error { return sched.Run(gctx) })
 	return g.Wait()
 }
@@ -213,10 +216,11 @@ func (c *digestControl) Unconfigure(_ context.Context, channelID string) error {
 // with a fetcher that may reach private addresses, the feeds added with
 // /feeds with users, which may not — and reloads the index when another
 // process (`veille ingest`) replaced it.
-func (a *app) keepFresh(ctx context.Context, ix *rag.Index, users *feeds.Fetcher) error {
+//
+// seen is the index file's time from before ix was loaded.
+func (a *app) keepFresh(ctx context.Context, ix *rag.Index, users *feeds.Fetcher, seen time.Time) error {
 	log := a.log.With("component", "refresh")
 	path := a.indexPath()
-	seen := modTime(path)
 	trusted := feeds.New(feeds.Config{AllowPrivate: true, Logger: a.log.With("component", "feeds")})
 	// Always scheduled: feeds may be added with /feeds at any time, and a
 	// round without any feed costs nothing.

@@ -814,6 +814,7 @@ func TestBotReloadsAnIndexAnotherProcessWrote(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	a := testApp(t, dir, io.Discard, defaultLockWait, 20*time.Millisecond)
+	seen := modTime(a.indexPath())
 	ix, err := a.openIndex(t.Context()) // the bundled articles
 	if err != nil {
 		t.Fatal(err)
@@ -821,7 +822,7 @@ func TestBotReloadsAnIndexAnotherProcessWrote(t *testing.T) {
 	before := ix.Len()
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- a.keepFresh(ctx, ix, nil) }()
+	go func() { done <- a.keepFresh(ctx, ix, nil, seen) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
