@@ -213,7 +213,6 @@ func New(cfg Config, p Pipeline) (*Bot, error) {
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
-	b.log = b.log.With("component", "bot")
 	if b.now == nil {
 		b.now = time.Now
 	}

@@ -78,8 +78,6 @@ func explain(err error, l lang) (string, slog.Level) {
 		return l.pick(txtAdminOnly), slog.LevelInfo
 	case errors.Is(err, errUnknownCommand):
 		return l.pick(txtUnknownCommand), slog.LevelWarn
-	case errors.Is(err, rag.ErrNoRelevantSources):
-		return l.pick(txtNoRelevant), slog.LevelInfo
 	case errors.Is(err, context.DeadlineExceeded):
 		return l.pick(txtTimeout), slog.LevelWarn
 	default:

@@ -347,7 +347,6 @@ func TestExplain(t *testing.T) {
 	}{
 		{invalid("question", txtLongQuestion, 1200, 1000), french, "Votre question est trop longue (1200 caractères) ; 1000 au maximum, s'il vous plaît."},
 		{&rateLimitError{retry: 1500 * time.Millisecond}, english, "You're asking quickly! Please wait 2 s before the next question."},
-		{fmt.Errorf("ask: %w", rag.ErrNoRelevantSources), french, "Je n'ai rien trouvé de pertinent dans les articles indexés."},
 		{fmt.Errorf("ask: %w", context.DeadlineExceeded), english, "That took too long; please try again, or narrow the question."},
 		{fmt.Errorf("search: %w", &rag.UnknownSourceError{Source: "X", Known: []string{"A", "B"}}), english, "I don't know the source “X”. Known sources: A, B."},
 		{fmt.Errorf("ask: %w", rag.ErrEmptyQuery), french, "Écrivez une question : celle-ci est vide."},

@@ -123,7 +123,6 @@ var (
 	txtRateLimited       = text{"You're asking quickly! Please wait %d s before the next question.", "Doucement ! Attendez %d s avant la prochaine question."}
 	txtBusy              = text{"I'm answering many questions right now; please try again in a moment.", "Je réponds déjà à beaucoup de questions ; réessayez dans un instant."}
 	txtTimeout           = text{"That took too long; please try again, or narrow the question.", "La réponse a pris trop de temps ; réessayez, ou précisez la question."}
-	txtNoRelevant        = text{"I found nothing relevant in the indexed articles.", "Je n'ai rien trouvé de pertinent dans les articles indexés."}
 	txtFailed            = text{"Something went wrong while answering; please try again later.", "Une erreur est survenue pendant la réponse ; réessayez plus tard."}
 	txtThanks            = text{"Thanks for your feedback!", "Merci pour votre retour !"}
 	txtFeedbackFailed    = text{"Sorry, I couldn't record your vote.", "Désolé, je n'ai pas pu enregistrer votre vote."}

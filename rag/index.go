@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"runtime"
 	"slices"
 	"strconv"
@@ -60,7 +59,6 @@ type Embedder interface {
 type Options struct {
 	Embedder    Embedder      // required
 	Chunking    chunk.Options // zero value means chunk.DefaultOptions()
-	Logger      *slog.Logger  // nil discards
 	Now         func() time.Time
 	Concurrency int // embedding workers; 0 means GOMAXPROCS
 
@@ -76,7 +74,6 @@ type Options struct {
 // It is safe for concurrent use.
 type Index struct {
 	opts Options
-	log  *slog.Logger
 
 	mu  sync.RWMutex
 	db  *chromem.DB
@@ -104,9 +101,6 @@ func New(opts Options) (*Index, error) {
 	if err := opts.Chunking.Validate(); err != nil {
 		return nil, fmt.Errorf("new index: %w", err)
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -118,7 +112,6 @@ func New(opts Options) (*Index, error) {
 	}
 	ix := &Index{
 		opts: opts,
-		log:  opts.Logger.With("component", "index"),
 		db:   chromem.NewDB(),
 		lex:  lexical.New(lexical.DefaultParams()),
 		doc:  lexical.New(lexical.DefaultParams()),
@@ -365,20 +358,6 @@ func (ix *Index) embedChunks(ctx context.Context, title string, chunks []chunk.C
 		vecs[i] = v
 	}
 	return vecs, nil
-}
-
-// Remove deletes an article and its chunks; it reports whether it was there.
-func (ix *Index) Remove(ctx context.Context, id string) bool {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	prev := ix.man.Articles[id]
-	if prev == nil {
-		return false
-	}
-	ix.removeChunksLocked(prev)
-	ix.doc.Remove(id)
-	ix.man.remove(id)
-	return true
 }
 
 func (ix *Index) removeChunksLocked(a *storedArticle) {

@@ -81,13 +81,6 @@ func (m *manifest) put(a *storedArticle) {
 	m.hashes[a.Hash] = a.ID
 }
 
-func (m *manifest) remove(id string) {
-	if a := m.Articles[id]; a != nil {
-		m.drop(a)
-		delete(m.Articles, id)
-	}
-}
-
 func (m *manifest) drop(a *storedArticle) {
 	if m.urls[a.URL] == a.ID {
 		delete(m.urls, a.URL)

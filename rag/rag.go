@@ -3,13 +3,7 @@
 // retrieved.
 package rag
 
-import (
-	"errors"
-	"time"
-)
-
-// ErrNoRelevantSources reports that nothing indexed is relevant enough to answer.
-var ErrNoRelevantSources = errors.New("no relevant sources")
+import "time"
 
 // Passage is one retrieved chunk of an article, with its provenance.
 type Passage struct {

@@ -421,3 +421,17 @@ func TestSummaryOfBatch(t *testing.T) {
 		})
 	}
 }
+
+// shingles returns the set of word 3-shingles of the title and lead; for
+// the measurement that compared it with word sets.
+func shingles(it Item) map[string]struct{} {
+	ws := contentWords(it.Title + "\n" + leadText(it.Text))
+	if len(ws) > leadWords {
+		ws = ws[:leadWords]
+	}
+	set := make(map[string]struct{})
+	for i := 0; i+3 <= len(ws); i++ {
+		set[strings.Join(ws[i:i+3], " ")] = struct{}{}
+	}
+	return set
+}

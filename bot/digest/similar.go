@@ -59,20 +59,6 @@ func stem(w string) string {
 	return w
 }
 
-// shingles returns the set of word 3-shingles of the title and lead; kept
-// for the measurement that compared it with word sets.
-func shingles(it Item) map[string]struct{} {
-	ws := contentWords(it.Title + "\n" + leadText(it.Text))
-	if len(ws) > leadWords {
-		ws = ws[:leadWords]
-	}
-	set := make(map[string]struct{})
-	for i := 0; i+3 <= len(ws); i++ {
-		set[strings.Join(ws[i:i+3], " ")] = struct{}{}
-	}
-	return set
-}
-
 // jaccard is |a∩b| / |a∪b|, 0 when both are empty.
 func jaccard(a, b map[string]struct{}) float64 {
 	if len(a) == 0 || len(b) == 0 {

@@ -252,7 +252,7 @@ func (a *app) indexOptions() (rag.Options, error) {
 	if err != nil {
 		return rag.Options{}, err
 	}
-	return rag.Options{Embedder: emb, Logger: a.log}, nil
+	return rag.Options{Embedder: emb}, nil
 }
 
 // parseFlags parses flags wherever they appear among the arguments, so that
