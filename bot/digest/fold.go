@@ -4,36 +4,9 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+
+	"github.com/veille/veille/rag/analyze"
 )
-
-// foldMap spells out the accented letters of French and English text; runes
-// not listed are only lower-cased. The stdlib has no Unicode normalisation,
-// and the handful of letters news text uses is enough here.
-var foldMap = map[rune]string{
-	'à': "a", 'á': "a", 'â': "a", 'ä': "a", 'ã': "a", 'å': "a",
-	'ç': "c", 'è': "e", 'é': "e", 'ê': "e", 'ë': "e",
-	'ì': "i", 'í': "i", 'î': "i", 'ï': "i", 'ñ': "n",
-	'ò': "o", 'ó': "o", 'ô': "o", 'ö': "o", 'õ': "o", 'ø': "o",
-	'ù': "u", 'ú': "u", 'û': "u", 'ü': "u", 'ý': "y", 'ÿ': "y",
-	'œ': "oe", 'æ': "ae", 'ß': "ss",
-	'’': "'", '‘': "'", 'ʼ': "'",
-}
-
-// fold returns s lower-cased with its accents removed, so that "Élysée"
-// matches "elysee" in topic filters and similarity.
-func fold(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		r = unicode.ToLower(r)
-		if rep, ok := foldMap[r]; ok {
-			b.WriteString(rep)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
 
 // words splits folded text into its words: runs of letters and digits.
 // Elided articles ("l'agence", "d'avoir") lose their one-letter prefix.
@@ -46,7 +19,7 @@ func words(folded string) []string {
 // contentWords returns the folded words of s that are not stop words and
 // longer than one letter.
 func contentWords(s string) []string {
-	ws := words(fold(s))
+	ws := words(analyze.Fold(s))
 	out := ws[:0]
 	for _, w := range ws {
 		if len(w) < 2 || stopWords[w] {
@@ -82,9 +55,9 @@ what when where how all any more most new also after before up out`
 // of a word ("rancongiciel" finds "Rançongiciels", "ia" does not find
 // "via"), case- and accent-insensitively; a keyword may be several words.
 func hasKeyword(text string, keywords []string) bool {
-	hay := " " + strings.Join(words(fold(text)), " ")
+	hay := " " + strings.Join(words(analyze.Fold(text)), " ")
 	for _, k := range keywords {
-		if kw := strings.Join(words(fold(k)), " "); kw != "" && strings.Contains(hay, " "+kw) {
+		if kw := strings.Join(words(analyze.Fold(k)), " "); kw != "" && strings.Contains(hay, " "+kw) {
 			return true
 		}
 	}
@@ -95,13 +68,13 @@ func hasKeyword(text string, keywords []string) bool {
 // name equal to one, or its URL's host containing one ("lemagit.fr"), case-
 // and accent-insensitively.
 func fromSource(it Item, sources []string) bool {
-	name := strings.Join(words(fold(it.Source)), " ")
+	name := strings.Join(words(analyze.Fold(it.Source)), " ")
 	host := ""
 	if u, err := url.Parse(it.URL); err == nil {
 		host = strings.ToLower(u.Hostname())
 	}
 	for _, s := range sources {
-		want := strings.Join(words(fold(s)), " ")
+		want := strings.Join(words(analyze.Fold(s)), " ")
 		if want == "" {
 			continue
 		}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/veille/veille/rag/analyze"
 )
 
 // MaxSummary bounds a summary, in characters (runes).
@@ -28,7 +30,7 @@ var chromePrefixes = []string{
 // isChrome reports whether a paragraph or sentence is scraping chrome: a
 // credit, byline, partner banner or call to action.
 func isChrome(s string) bool {
-	f := strings.TrimSpace(fold(s))
+	f := strings.TrimSpace(analyze.Fold(s))
 	for _, p := range chromePrefixes {
 		if strings.HasPrefix(f, p) {
 			// A long "Par ailleurs, …" sentence is prose, not a byline.

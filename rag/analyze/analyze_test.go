@@ -147,6 +147,15 @@ func TestFold(t *testing.T) {
 		{"Ødegaard Łódź", "odegaard lodz"},
 		{"e\u0301te\u0301", "ete"},
 		{"bad\xffbyte", "badbyte"},
+		// French and English news text, as the digest's topic filters, its
+		// chrome detection and the citation checker fold it.
+		{"Rançongiciels : l’ANSSI alerte", "rancongiciels : l'anssi alerte"},
+		{"Mis à jour le 3 déc. — Élisabeth Borne", "mis a jour le 3 dec. — elisabeth borne"},
+		{"Image\u00a0: AFP", "image : afp"},
+		{"Crédit\u202f: Reuters…", "credit : reuters..."},
+		{"Cœur, sœur, Noël, où, Zürich", "coeur, soeur, noel, ou, zurich"},
+		{"Ransomware hits café’s POS – again", "ransomware hits cafe's pos - again"},
+		{"Straße, Øresund, Đoković, Þór", "strasse, oresund, dokovic, thor"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/veille/veille/rag/analyze"
 )
 
 // ErrNoCitations reports a generated answer left with no valid citation;
@@ -557,7 +559,7 @@ func tidy(s string) string {
 // of two digits or more, cut to their first five letters.
 func substantive(s string) []string {
 	var out []string
-	for _, w := range strings.FieldsFunc(fold(s), func(r rune) bool {
+	for _, w := range strings.FieldsFunc(analyze.Fold(s), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	}) {
 		n := utf8.RuneCountInString(w)
@@ -584,33 +586,6 @@ func sharesAny(words []string, keys map[string]bool) bool {
 	}
 	return false
 }
-
-// fold lower-cases s and strips the accents of Latin letters.
-func fold(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range strings.ToLower(s) {
-		if f, ok := foldTable[r]; ok {
-			b.WriteString(f)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-var foldTable = func() map[rune]string {
-	m := map[rune]string{'œ': "oe", 'æ': "ae", 'ß': "ss"}
-	for base, accented := range map[string]string{
-		"a": "àáâãäåā", "c": "çćč", "e": "èéêëēėę", "i": "ìíîïī", "n": "ñń",
-		"o": "òóôõöøō", "u": "ùúûüū", "y": "ýÿ", "s": "śš", "z": "źżž",
-	} {
-		for _, r := range accented {
-			m[r] = base
-		}
-	}
-	return m
-}()
 
 // stopWords are folded English and French words of four letters or more
 // that carry no subject matter, plus words any cited answer uses.
