@@ -13,6 +13,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/veille/veille/rag"
+	"github.com/veille/veille/rag/chunk"
 )
 
 // Discord's limits on one message, counted in characters (code points).
@@ -46,27 +47,9 @@ type message struct {
 // runeLen counts characters as Discord does.
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
 
-// truncate cuts s to at most n characters, ending with "…" when cut.
-func truncate(s string, n int) string {
-	if runeLen(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	cut := strings.TrimRightFunc(string(r[:n-1]), unicode.IsSpace)
-	return cut + "…"
-}
-
-// truncateWords cuts s to at most n characters at a word boundary.
-func truncateWords(s string, n int) string {
-	if runeLen(s) <= n {
-		return s
-	}
-	r := []rune(s)[:n-1]
-	if i := strings.LastIndexFunc(string(r), unicode.IsSpace); i > len(string(r))/2 {
-		return strings.TrimRightFunc(string(r)[:i], unicode.IsSpace) + "…"
-	}
-	return strings.TrimRightFunc(string(r), unicode.IsSpace) + "…"
-}
+// truncate cuts s to at most n characters, at a word boundary, ending
+// with "…" when cut.
+func truncate(s string, n int) string { return chunk.Clip(s, n) }
 
 // oneLine collapses all whitespace, newlines included, to single spaces.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -254,7 +237,7 @@ func searchMessages(query string, hits []rag.Hit, l lang) []message {
 	for i, h := range hits {
 		row := fmt.Sprintf("**%d.** %s", i+1, sourceLine(0, h.Title, h.URL, h.Source, h.Published))
 		if len(h.Passages) > 0 {
-			row += "\n> " + escapeMarkdown(neutralize(truncateWords(oneLine(h.Passages[0].Text), maxPassage)))
+			row += "\n> " + escapeMarkdown(neutralize(truncate(oneLine(h.Passages[0].Text), maxPassage)))
 		}
 		blocks = append(blocks, block{text: row, sep: "\n\n"})
 	}

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/veille/veille/rag/analyze"
+	"github.com/veille/veille/rag/chunk"
 	"github.com/veille/veille/rag/extract"
 	"github.com/veille/veille/rag/lexicon"
 	"github.com/veille/veille/rag/question"
@@ -17,7 +17,7 @@ import (
 // contains; the answer takes the best few, in reading order, each cited.
 const (
 	answerArticles = 3   // articles sentences may come from
-	passageMaxLen  = 800 // a cited paragraph is cut at a word boundary
+	passageMaxLen  = 800 // runes of a cited paragraph kept before the ellipsis of a cut at a word boundary
 	// minCoverage is the share of the question's idf mass the best passage must
 	// contain for the answer to count as grounded.
 	minCoverage = 0.34
@@ -361,7 +361,7 @@ func citedPassage(h Hit, text string, p extract.Pick) string {
 	if i := strings.Index(text[p.End:], "\n\n"); i >= 0 {
 		end = p.End + i
 	}
-	return clip(strings.TrimSpace(text[start:end]), passageMaxLen)
+	return chunk.Clip(strings.TrimSpace(text[start:end]), passageMaxLen+1)
 }
 
 // notCovered says, in the question's language, that the articles do not answer.
@@ -370,19 +370,6 @@ func notCovered(lang string) string {
 		return "The indexed articles do not answer this question."
 	}
 	return "Les articles indexés ne permettent pas de répondre à cette question."
-}
-
-// clip shortens s to at most n runes, at a word boundary, with an ellipsis.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)[:n]
-	cut := string(r)
-	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
-		cut = cut[:i]
-	}
-	return strings.TrimRight(cut, " ,;:") + "…"
 }
 
 func uniq(ss []string) []string {

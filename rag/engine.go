@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/veille/veille/rag/analyze"
+	"github.com/veille/veille/rag/chunk"
 	"github.com/veille/veille/rag/llm"
 	"github.com/veille/veille/rag/when"
 )
@@ -239,7 +240,7 @@ func (e *Engine) rewrite(ctx context.Context, q string, opts *SearchOptions) str
 	}
 	// The rewrite replaces the conversation context for retrieval.
 	opts.Context = ""
-	return q + "\n" + clip(out, MaxQueryLen/2)
+	return q + "\n" + chunk.Clip(out, MaxQueryLen/2+1)
 }
 
 func fallbackNote(lang string) string {

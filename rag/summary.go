@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/veille/veille/rag/chunk"
 	"github.com/veille/veille/rag/llm"
 )
 
@@ -33,7 +34,7 @@ func (e *Engine) Summarize(ctx context.Context, title, text, lang string) (strin
 	if lang == "en" {
 		name = "English"
 	}
-	ps := []llm.Passage{{N: 1, Title: title, Text: clip(text, 6000)}}
+	ps := []llm.Passage{{N: 1, Title: title, Text: chunk.Clip(text, 6000+1)}}
 	msgs := llm.Prompt("Résumé / summary", ps)
 	msgs[0].Content = fmt.Sprintf(summaryPrompt, name)
 	out, err := e.chat.Chat(ctx, msgs)
@@ -50,7 +51,7 @@ func (e *Engine) Summarize(ctx context.Context, title, text, lang string) (strin
 	if s == "" {
 		return "", fmt.Errorf("summarize %q: %w", title, llm.ErrNoCitations)
 	}
-	return clip(s, 300), nil
+	return chunk.Clip(s, 300+1), nil
 }
 
 var citeMarker = regexp.MustCompile(`\s*\[\d+\]`)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/veille/veille/rag/chunk"
 )
 
 // DefaultMaxEntries is how many entries a digest lists before "and N more".
@@ -220,7 +222,7 @@ func entry(ctx context.Context, g []Item, loc *time.Location, opts Options) Entr
 	}
 	if opts.Summarize != nil {
 		if s, err := opts.Summarize(ctx, lead); err == nil && strings.TrimSpace(s) != "" {
-			e.Summary = truncate(strings.TrimSpace(s), MaxSummary)
+			e.Summary = chunk.Clip(strings.TrimSpace(s), MaxSummary)
 		}
 	}
 	if e.Summary == "" {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/veille/veille/rag/chunk"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -278,7 +280,7 @@ func TestSummary(t *testing.T) {
 				"des serveurs américains loués à un hébergeur de Los Angeles pour diriger le logiciel espion Pegasus vers les téléphones " +
 				"de centaines d'utilisateurs de WhatsApp, dont des journalistes, des avocats et des militants des droits de l'homme.",
 			"Facebook accuse NSO Group d'espionner des utilisateurs de WhatsApp depuis des serveurs américains."},
-		{"truncated at a word", long, truncate(strings.Join(strings.Fields(long), " "), MaxSummary)},
+		{"truncated at a word", long, chunk.Clip(strings.Join(strings.Fields(long), " "), MaxSummary)},
 		{"empty", "", ""},
 	}
 	for _, tt := range tests {

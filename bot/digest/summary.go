@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/veille/veille/rag/analyze"
+	"github.com/veille/veille/rag/chunk"
 )
 
 // MaxSummary bounds a summary, in characters (runes).
@@ -66,7 +67,7 @@ func Summary(text string) string {
 		}
 	}
 	if len(sents) == 0 {
-		return truncate(strings.Join(strings.Fields(text), " "), MaxSummary)
+		return chunk.Clip(strings.Join(strings.Fields(text), " "), MaxSummary)
 	}
 	whole := termFreq(contentWords(text))
 	best, bestScore := 0, -1.0
@@ -87,7 +88,7 @@ func Summary(text string) string {
 			out = two
 		}
 	}
-	return truncate(out, MaxSummary)
+	return chunk.Clip(out, MaxSummary)
 }
 
 // termFreq counts stems.
@@ -178,20 +179,4 @@ func sentences(p string) []string {
 		out = append(out, rest)
 	}
 	return out
-}
-
-// truncate cuts s to at most n runes at a word boundary, ending with "…".
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	rs := []rune(s)[:n-1]
-	cut := len(rs)
-	for i := len(rs) - 1; i > n/2; i-- {
-		if rs[i] == ' ' {
-			cut = i
-			break
-		}
-	}
-	return strings.TrimRight(string(rs[:cut]), " ,;:") + "…"
 }

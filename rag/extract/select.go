@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/veille/veille/rag/chunk"
 	"github.com/veille/veille/rag/question"
 )
 
@@ -23,7 +24,7 @@ type Pick struct {
 // lists get more room: their answer is spread over several sentences, and a
 // bulleted list is quoted item by item.
 const (
-	MaxSentence  = 320
+	MaxSentence  = 320 // runes of a sentence kept before the ellipsis that marks its cut
 	budgetSingle = 420
 	maxSingle    = 3
 	budgetList   = 720
@@ -73,13 +74,13 @@ func (m *Model) Select(q Query, docs []Doc) []Pick {
 func choose(t question.Type, all []Candidate, scores []float64, best int, second, crossDoc float64) []Pick {
 	b := all[best]
 	picked := []int{best}
-	used := utf8.RuneCountInString(clip(b.Text))
+	used := utf8.RuneCountInString(chunk.Clip(b.Text, MaxSentence+1))
 	budget, most := limits(t)
 	add := func(i int) bool {
 		if len(picked) == most || slices.Contains(picked, i) {
 			return false
 		}
-		n := utf8.RuneCountInString(clip(all[i].Text))
+		n := utf8.RuneCountInString(chunk.Clip(all[i].Text, MaxSentence+1))
 		if used+n > budget {
 			return false
 		}
@@ -140,7 +141,7 @@ func choose(t question.Type, all []Candidate, scores []float64, best int, second
 	out := make([]Pick, 0, len(picked))
 	for _, i := range picked {
 		s := all[i]
-		out = append(out, Pick{Doc: s.Doc, Start: s.Start, End: s.End, Text: clip(s.Text), Score: scores[i]})
+		out = append(out, Pick{Doc: s.Doc, Start: s.Start, End: s.End, Text: chunk.Clip(s.Text, MaxSentence+1), Score: scores[i]})
 	}
 	return out
 }
@@ -150,18 +151,6 @@ var pronounStart = regexp.MustCompile(`^(Il|Elle|Ils|Elles|Celui-ci|Celle-ci|Ceu
 
 func isBullet(s string) bool {
 	return strings.HasPrefix(s, "- ") || strings.HasPrefix(s, "• ") || strings.HasPrefix(s, "* ") || strings.HasPrefix(s, "– ")
-}
-
-// clip shortens s to at most MaxSentence runes, at a word boundary.
-func clip(s string) string {
-	if utf8.RuneCountInString(s) <= MaxSentence {
-		return s
-	}
-	cut := string([]rune(s)[:MaxSentence])
-	if i := strings.LastIndexByte(cut, ' '); i > MaxSentence/2 {
-		cut = cut[:i]
-	}
-	return strings.TrimRight(cut, " ,;:") + "…"
 }
 
 func abs(x int) int {
