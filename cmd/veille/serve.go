@@ -21,6 +21,7 @@ import (
 	"github.com/veille/veille/bot/digest"
 	"github.com/veille/veille/rag"
 	"github.com/veille/veille/rag/article"
+	"github.com/veille/veille/rag/atomicfile"
 	"github.com/veille/veille/rag/feeds"
 )
 
@@ -402,40 +403,17 @@ func readUserFeeds(path string) ([]userFeed, error) {
 	return f.Feeds, nil
 }
 
-// writeUserFeeds replaces the list crash-safely: a synced temporary file in
-// the same directory renamed over the old one, so a reader or a crash sees
-// the old list or the new one, never half of one. Callers hold the writer
-// lock.
-func writeUserFeeds(path string, list []userFeed) (err error) {
+// writeUserFeeds replaces the list through atomicfile, so a reader or a
+// crash sees the old list or the new one, never half of one. Callers hold
+// the writer lock.
+func writeUserFeeds(path string, list []userFeed) error {
 	data, err := json.MarshalIndent(userFeedsFile{Version: 1, Feeds: list}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("write user feeds: %w", err)
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+	// Owner-only, as the file has always been written (os.CreateTemp's mode).
+	if err := atomicfile.Write(path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write user feeds: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(append(data, '\n')); err == nil {
-		if err = tmp.Sync(); err == nil {
-			err = tmp.Close()
-		}
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("write user feeds %s: %w", path, err)
-	}
-	if d, derr := os.Open(dir); derr == nil { // best effort: the rename itself survives a crash
-		_ = d.Sync()
-		_ = d.Close()
 	}
 	return nil
 }
