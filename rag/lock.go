@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/veille/veille/rag/atomicfile"
 )
 
 // LockName is the file a writer holds locked inside a data directory.
@@ -39,7 +41,7 @@ func LockDir(ctx context.Context, dir string) (release func() error, err error) 
 		}
 		if ok {
 			if lockExclusive {
-				removeStaleTemps(filepath.Join(dir, SnapshotName))
+				atomicfile.RemoveStale(filepath.Join(dir, SnapshotName))
 			}
 			return func() error {
 				unlock(f)

@@ -11,10 +11,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/veille/veille/rag/article"
+	"github.com/veille/veille/rag/atomicfile"
 	"github.com/veille/veille/rag/embed"
 	"github.com/veille/veille/rag/lexical"
 	"github.com/veille/veille/rag/vecindex"
@@ -105,34 +105,29 @@ func (ix *Index) Save(ctx context.Context, path string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("save index: %w", err)
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("save index: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, tempPattern(path))
+	// Owner-only, as the index has always been written (os.CreateTemp's mode).
+	f, err := atomicfile.Create(path, 0o600)
 	if err != nil {
 		return fmt.Errorf("save index: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if err := ix.writeSnapshot(ctx, tmp); err != nil {
-		tmp.Close()
+	defer f.Abort() // no-op after the commit
+	if err := ix.writeSnapshot(ctx, f); err != nil {
 		return fmt.Errorf("save index to %s: %w", path, err)
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save index to %s: %w", path, err)
+	if err := f.Commit(); err != nil {
+		return fmt.Errorf("save index: %w", err)
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save index to %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save index to %s: %w", path, err)
-	}
-	syncDir(dir)
 	return nil
 }
 
-func (ix *Index) writeSnapshot(ctx context.Context, f *os.File) error {
+// snapshotFile is what a snapshot is streamed to: a file whose section
+// lengths are patched in once known.
+type snapshotFile interface {
+	io.WriteSeeker
+	io.WriterAt
+}
+
+func (ix *Index) writeSnapshot(ctx context.Context, f snapshotFile) error {
 	w := bufio.NewWriterSize(f, 1<<20)
 	if _, err := w.Write(snapshotMagic); err != nil {
 		return err
@@ -228,7 +223,7 @@ func vectorPad(at int64) int64 {
 // streamSection writes one section to f, through w, whose payload encode
 // writes: it writes a placeholder length, streams the payload through a
 // sectionWriter, then patches the length in.
-func streamSection(f *os.File, w *bufio.Writer, encode func(io.Writer) error) error {
+func streamSection(f snapshotFile, w *bufio.Writer, encode func(io.Writer) error) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
@@ -526,29 +521,6 @@ func readUncheckedManifest(f *os.File, size, off int64) (*manifest, error) {
 	}
 	m.reindex()
 	return &m, nil
-}
-
-// tempPattern is the name pattern of the temporary files Save writes next to
-// path: a crash between their creation and the rename leaves one behind, for
-// the next writer to remove (see LockDir).
-func tempPattern(path string) string { return "." + filepath.Base(path) + ".tmp-*" }
-
-// removeStaleTemps removes the temporary files of saves of path that never
-// finished. Only a writer holding the directory's lock may call it: any such
-// file is then a dead process's. Best effort: one that stays costs disk only.
-func removeStaleTemps(path string) {
-	names, _ := filepath.Glob(filepath.Join(filepath.Dir(path), tempPattern(path)))
-	for _, name := range names {
-		_ = os.Remove(name)
-	}
-}
-
-// syncDir makes a rename durable; best effort, as not every OS supports it.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
 }
 
 // sameEmbedder compares identities; a provider that has not answered yet

@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/veille/veille/rag/article"
+	"github.com/veille/veille/rag/atomicfile"
 )
 
 // span is where one section of a snapshot lies, as the test reads the
@@ -391,7 +392,7 @@ func TestSaveFailingMidwayKeepsPreviousIndex(t *testing.T) {
 	if _, err := Load(t.Context(), path, Options{Embedder: f}); err != nil {
 		t.Fatalf("previous index unreadable: %v", err)
 	}
-	if temps, _ := filepath.Glob(filepath.Join(filepath.Dir(path), tempPattern(path))); len(temps) > 0 {
+	if temps, _ := filepath.Glob(filepath.Join(filepath.Dir(path), atomicfile.TempPattern(path))); len(temps) > 0 {
 		t.Errorf("temporary files left behind: %v", temps)
 	}
 }
@@ -438,7 +439,7 @@ func TestSaveKilled(t *testing.T) {
 		// Kill it as soon as a save is under way.
 		deadline := time.Now().Add(30 * time.Second)
 		for time.Now().Before(deadline) {
-			if temps, _ := filepath.Glob(filepath.Join(dir, tempPattern(path))); len(temps) > 0 {
+			if temps, _ := filepath.Glob(filepath.Join(dir, atomicfile.TempPattern(path))); len(temps) > 0 {
 				break
 			}
 			time.Sleep(time.Millisecond)
@@ -448,7 +449,7 @@ func TestSaveKilled(t *testing.T) {
 		if _, err := Load(t.Context(), path, Options{Embedder: f}); err != nil {
 			t.Fatalf("index after a killed save: %v", err)
 		}
-		temps, _ := filepath.Glob(filepath.Join(dir, tempPattern(path)))
+		temps, _ := filepath.Glob(filepath.Join(dir, atomicfile.TempPattern(path)))
 		if len(temps) == 0 {
 			if attempt < 5 {
 				continue // killed between two saves: try again
@@ -460,7 +461,7 @@ func TestSaveKilled(t *testing.T) {
 			t.Fatal(err)
 		}
 		release()
-		if left, _ := filepath.Glob(filepath.Join(dir, tempPattern(path))); len(left) > 0 {
+		if left, _ := filepath.Glob(filepath.Join(dir, atomicfile.TempPattern(path))); len(left) > 0 {
 			t.Fatalf("the next writer left the killed save's temporary files: %v", left)
 		}
 		return

@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/veille/veille/rag/atomicfile"
 )
 
 // Run is one digest run of a channel: when it was built and the IDs of the
@@ -133,7 +134,9 @@ func (s *Store) update(channel string, revert bool, f func(*channelState)) (err 
 	if err != nil {
 		return fmt.Errorf("encode digest state: %w", err)
 	}
-	if err := writeFile(s.path, append(b, '\n')); err != nil {
+	// Replaced atomically: a crash leaves the old state or the new one,
+	// never a torn one. Owner-only, as it has always been written.
+	if err := atomicfile.Write(s.path, append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write digest state %s: %w", s.path, err)
 	}
 	return nil
@@ -142,42 +145,4 @@ func (s *Store) update(channel string, revert bool, f func(*channelState)) (err 
 func cloneRun(r Run) Run {
 	r.Covered = slices.Clone(r.Covered)
 	return r
-}
-
-// writeFile replaces path with data so that a crash leaves either the old
-// or the new file, never a torn one.
-func writeFile(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	// The rename itself is durable only once the directory is synced.
-	if d, err := os.Open(dir); err == nil {
-		d.Sync() // best effort: some systems cannot sync a directory
-		d.Close()
-	}
-	return nil
 }

@@ -65,6 +65,35 @@ func TestStore(t *testing.T) {
 	}
 }
 
+// TestStoreReplacesFile pins that the state is replaced (through atomicfile)
+// rather than rewritten in place, where a crash would tear it.
+func TestStoreReplacesFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "digest.json")
+	s, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 24, 7, 0, 0, 0, time.UTC)
+	if err := s.Begin("1", Run{At: at}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Record("1", Run{At: at}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.SameFile(before, after) {
+		t.Error("the state was rewritten in place instead of replaced")
+	}
+}
+
 func TestOpenStoreCorrupt(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "digest.json")

@@ -49,104 +49,128 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 			return fmt.Errorf("nothing to rebuild: no index at %s (run veille ingest first)", a.indexPath())
 		}
 	}
-	release, err := a.lock(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-
 	opts, err := a.indexOptions()
 	if err != nil {
 		return err
 	}
-	var ix *rag.Index
-	var arts []article.Article
-	if *reindex {
-		// Rebuild from the stored articles (with the servers that added
-		// them); the old file stays until the new index is complete and
-		// saved.
-		stored, err := rag.ReadArticles(ctx, a.indexPath())
-		if err != nil {
-			return err
-		}
-		if ix, err = rag.New(opts); err != nil {
-			return err
-		}
-		if len(stored) == 0 && len(paths) == 0 && len(feedArgs) == 0 {
-			return fmt.Errorf("nothing to rebuild: the index at %s holds no article", a.indexPath())
-		}
-		arts = stored
-		fmt.Fprintf(a.stderr, "Rebuilding the index of %d articles with %s.\n", len(stored), opts.Embedder.Identity())
-	} else if ix, err = rag.Load(ctx, a.indexPath(), opts); err != nil {
+	ix, err := rag.New(opts)
+	if err != nil {
 		return err
 	}
+	in := &ingestion{app: a, reindex: *reindex, paths: paths, files: files, pages: pages, feedArgs: feedArgs, embedder: opts.Embedder}
+	res, err := rag.Update{
+		Lock: a.lock,
+		// A rebuild starts from the stored articles in a new index; the old
+		// file stays until the new index is complete and saved.
+		Fresh:    *reindex,
+		Articles: in.articles,
+		Progress: func(done, total int) {
+			if in.progress != nil {
+				in.progress(done, total)
+			}
+		},
+		// The index is written even when no feed had anything new, as
+		// ingest always has.
+		SaveUnchanged: true,
+		// Feed state is saved only once its articles are safely indexed, so
+		// a failed ingest fetches them again next time.
+		Saved: func() error {
+			if in.got.store == nil {
+				return nil
+			}
+			if err := in.got.store.Save(); err != nil {
+				return fmt.Errorf("save feed state: %w", err)
+			}
+			return nil
+		},
+	}.Run(ctx, ix, a.indexPath())
+	for _, s := range res.Skipped {
+		fmt.Fprintf(a.stderr, "skipped %v\n", s)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%d new, %d updated, %d unchanged, %d duplicate articles; %d chunks embedded; %d skipped. Index: %d articles, %d chunks (%s).\n",
+		res.Added, res.Updated, res.Unchanged, res.Duplicate, res.Chunks, len(in.problems)+len(res.Skipped)+in.got.failed,
+		ix.Len(), ix.Chunks(), a.indexPath())
+	return in.allFeedsFailed
+}
 
-	var problems []error
+// ingestion is one `veille ingest`: its inputs, and what reading them gave.
+type ingestion struct {
+	app                           *app
+	reindex                       bool
+	paths, files, pages, feedArgs []string
+	embedder                      rag.Embedder // the configured one, named to the user
+
+	problems       []error // inputs that could not be read
+	got            fetched
+	allFeedsFailed error
+	progress       rag.Progress
+}
+
+// articles reads what to index, under the writer lock (rag.Update.Articles):
+// the stored articles for a rebuild, the files, pages and feeds given, or
+// the bundled articles when none is.
+func (in *ingestion) articles(ctx context.Context) ([]article.Article, error) {
+	a := in.app
+	var arts []article.Article
+	if in.reindex {
+		// With the servers that added them.
+		stored, err := rag.ReadArticles(ctx, a.indexPath())
+		if err != nil {
+			return nil, err
+		}
+		if len(stored) == 0 && len(in.paths) == 0 && len(in.feedArgs) == 0 {
+			return nil, fmt.Errorf("nothing to rebuild: the index at %s holds no article", a.indexPath())
+		}
+		arts = stored
+		fmt.Fprintf(a.stderr, "Rebuilding the index of %d articles with %s.\n", len(stored), in.embedder.Identity())
+	}
+	var err error
 	switch {
-	case len(paths) == 0 && len(feedArgs) == 0 && !*reindex:
+	case len(in.paths) == 0 && len(in.feedArgs) == 0 && !in.reindex:
 		var ps []article.Problem
 		arts, ps, err = article.LoadFS(ctx, data.FS(), "articles")
 		for _, p := range ps {
-			problems = append(problems, p)
+			in.problems = append(in.problems, p)
 		}
-	case len(files) > 0:
-		more, ps, lerr := article.LoadPaths(ctx, files)
+	case len(in.files) > 0:
+		more, ps, lerr := article.LoadPaths(ctx, in.files)
 		arts, err = append(arts, more...), lerr
 		for _, p := range ps {
-			problems = append(problems, p)
+			in.problems = append(in.problems, p)
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("load articles: %w", err)
+		return nil, fmt.Errorf("load articles: %w", err)
 	}
-	var got fetched
-	if len(pages) > 0 || len(feedArgs) > 0 {
-		if got, err = a.fetch(ctx, pages, feedArgs); err != nil {
-			return err
+	if len(in.pages) > 0 || len(in.feedArgs) > 0 {
+		if in.got, err = a.fetch(ctx, in.pages, in.feedArgs); err != nil {
+			return nil, err
 		}
-		arts, problems = append(arts, got.arts...), append(problems, got.problems...)
+		arts, in.problems = append(arts, in.got.arts...), append(in.problems, in.got.problems...)
 	}
-	for _, p := range problems {
+	for _, p := range in.problems {
 		fmt.Fprintf(a.stderr, "skipped %v%s\n", p, feedHint(p))
 	}
 	// Every feed failing is a failure (each said why above); some failing
 	// is a warning.
-	var allFeedsFailed error
-	if got.feeds > 0 && got.failed == got.feeds {
-		allFeedsFailed = fmt.Errorf("every feed failed (%d)", got.feeds)
+	if in.got.feeds > 0 && in.got.failed == in.got.feeds {
+		in.allFeedsFailed = fmt.Errorf("every feed failed (%d)", in.got.feeds)
 	}
 	if len(arts) == 0 {
 		switch {
-		case allFeedsFailed != nil:
-			return allFeedsFailed
-		case len(problems) > 0 && len(feedArgs) == 0:
-			return fmt.Errorf("nothing to index: %d input(s) could not be read", len(problems))
-		case len(feedArgs) == 0:
-			return fmt.Errorf("nothing to index in %s", strings.Join(paths, ", "))
+		case in.allFeedsFailed != nil:
+			return nil, in.allFeedsFailed
+		case len(in.problems) > 0 && len(in.feedArgs) == 0:
+			return nil, fmt.Errorf("nothing to index: %d input(s) could not be read", len(in.problems))
+		case len(in.feedArgs) == 0:
+			return nil, fmt.Errorf("nothing to index in %s", strings.Join(in.paths, ", "))
 		}
 	}
-
-	res, err := ix.Add(ctx, arts, a.progress("Indexing", len(arts)))
-	if err != nil {
-		return err
-	}
-	for _, s := range res.Skipped {
-		fmt.Fprintf(a.stderr, "skipped %v\n", s)
-	}
-	if err := ix.Save(ctx, a.indexPath()); err != nil {
-		return err
-	}
-	// Feed state is saved only once its articles are safely indexed, so a
-	// failed ingest fetches them again next time.
-	if got.store != nil {
-		if err := got.store.Save(); err != nil {
-			return fmt.Errorf("save feed state: %w", err)
-		}
-	}
-	fmt.Fprintf(a.stdout, "%d new, %d updated, %d unchanged, %d duplicate articles; %d chunks embedded; %d skipped. Index: %d articles, %d chunks (%s).\n",
-		res.Added, res.Updated, res.Unchanged, res.Duplicate, res.Chunks, len(problems)+len(res.Skipped)+got.failed,
-		ix.Len(), ix.Chunks(), a.indexPath())
-	return allFeedsFailed
+	in.progress = a.progress("Indexing", len(arts))
+	return arts, nil
 }
 
 // lock takes the data directory's writer lock, telling the user if it waits.
@@ -177,27 +201,26 @@ func (a *app) openIndex(ctx context.Context) (*rag.Index, error) {
 	if err != nil || ix.Len() > 0 {
 		return ix, err
 	}
-	release, err := a.lock(ctx)
+	// Run reloads it under the lock: another process may have filled it
+	// while we waited.
+	_, err = rag.Update{
+		Lock: a.lock,
+		Articles: func(ctx context.Context) ([]article.Article, error) {
+			if ix.Len() > 0 {
+				return nil, nil
+			}
+			arts, problems, err := article.LoadFS(ctx, data.FS(), "articles")
+			if err != nil {
+				return nil, fmt.Errorf("load bundled articles: %w", err)
+			}
+			for _, p := range problems {
+				a.log.Warn("bundled article skipped", "err", p)
+			}
+			fmt.Fprintf(a.stderr, "The index is empty: indexing the %d bundled articles into %s.\n", len(arts), a.cfg.DataDir)
+			return arts, nil
+		},
+	}.Run(ctx, ix, a.indexPath())
 	if err != nil {
-		return nil, err
-	}
-	defer release()
-	// Another process may have filled it while we waited for the lock.
-	if ix, err = rag.Load(ctx, a.indexPath(), opts); err != nil || ix.Len() > 0 {
-		return ix, err
-	}
-	arts, problems, err := article.LoadFS(ctx, data.FS(), "articles")
-	if err != nil {
-		return nil, fmt.Errorf("load bundled articles: %w", err)
-	}
-	for _, p := range problems {
-		a.log.Warn("bundled article skipped", "err", p)
-	}
-	fmt.Fprintf(a.stderr, "The index is empty: indexing the %d bundled articles into %s.\n", len(arts), a.cfg.DataDir)
-	if _, err := ix.Add(ctx, arts, nil); err != nil {
-		return nil, err
-	}
-	if err := ix.Save(ctx, a.indexPath()); err != nil {
 		return nil, err
 	}
 	return ix, nil

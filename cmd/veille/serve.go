@@ -21,6 +21,7 @@ import (
 	"github.com/veille/veille/bot/digest"
 	"github.com/veille/veille/rag"
 	"github.com/veille/veille/rag/article"
+	"github.com/veille/veille/rag/atomicfile"
 	"github.com/veille/veille/rag/feeds"
 )
 
@@ -266,43 +267,40 @@ func (a *app) refreshFeeds(ctx context.Context, ix *rag.Index, trusted, users *f
 	if len(a.cfg.Feeds) == 0 && len(groups) == 0 {
 		return time.Time{}, nil
 	}
-	wait, cancel := context.WithTimeout(ctx, a.lockWait)
-	defer cancel()
-	release, err := rag.LockDir(wait, a.cfg.DataDir)
+	var st *feeds.Store
+	var fetched int
+	res, err := rag.Update{
+		Lock: a.lockWaiting,
+		Articles: func(ctx context.Context) ([]article.Article, error) {
+			var err error
+			if st, err = feeds.OpenStore(filepath.Join(a.cfg.DataDir, feedStateName)); err != nil {
+				return nil, err
+			}
+			// Each failing feed is logged by Refresh. One after the other, so
+			// that the second round skips what the first one found.
+			arts, _ := trusted.Refresh(ctx, a.cfg.Feeds, st)
+			for _, g := range groups {
+				more, _ := users.Refresh(ctx, g.urls, st)
+				for i := range more {
+					more[i].Guilds = g.guilds // only the servers that follow the feed see it
+				}
+				arts = append(arts, more...)
+			}
+			fetched = len(arts)
+			return arts, nil
+		},
+		Saved: func() error {
+			if err := st.Save(); err != nil {
+				return fmt.Errorf("save feed state: %w", err)
+			}
+			return nil
+		},
+	}.Run(ctx, ix, a.indexPath())
 	if err != nil {
 		return time.Time{}, err
 	}
-	defer release()
-	// Someone may have written the index since we loaded it: start from theirs.
-	if err := ix.Reload(ctx, a.indexPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return time.Time{}, err
-	}
-	st, err := feeds.OpenStore(filepath.Join(a.cfg.DataDir, feedStateName))
-	if err != nil {
-		return time.Time{}, err
-	}
-	// Each failing feed is logged by Refresh. One after the other, so that
-	// the second round skips what the first one found.
-	arts, _ := trusted.Refresh(ctx, a.cfg.Feeds, st)
-	for _, g := range groups {
-		more, _ := users.Refresh(ctx, g.urls, st)
-		for i := range more {
-			more[i].Guilds = g.guilds // only the servers that follow the feed see it
-		}
-		arts = append(arts, more...)
-	}
-	if len(arts) > 0 {
-		res, err := ix.Add(ctx, arts, nil)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("index feed articles: %w", err)
-		}
-		if err := ix.Save(ctx, a.indexPath()); err != nil {
-			return time.Time{}, err
-		}
+	if fetched > 0 {
 		a.log.Info("feeds refreshed", "new", res.Added, "updated", res.Updated, "chunks", res.Chunks)
-	}
-	if err := st.Save(); err != nil {
-		return time.Time{}, fmt.Errorf("save feed state: %w", err)
 	}
 	return modTime(a.indexPath()), nil
 }
@@ -402,40 +400,17 @@ func readUserFeeds(path string) ([]userFeed, error) {
 	return f.Feeds, nil
 }
 
-// writeUserFeeds replaces the list crash-safely: a synced temporary file in
-// the same directory renamed over the old one, so a reader or a crash sees
-// the old list or the new one, never half of one. Callers hold the writer
-// lock.
-func writeUserFeeds(path string, list []userFeed) (err error) {
+// writeUserFeeds replaces the list through atomicfile, so a reader or a
+// crash sees the old list or the new one, never half of one. Callers hold
+// the writer lock.
+func writeUserFeeds(path string, list []userFeed) error {
 	data, err := json.MarshalIndent(userFeedsFile{Version: 1, Feeds: list}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("write user feeds: %w", err)
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+	// Owner-only, as the file has always been written (os.CreateTemp's mode).
+	if err := atomicfile.Write(path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write user feeds: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(append(data, '\n')); err == nil {
-		if err = tmp.Sync(); err == nil {
-			err = tmp.Close()
-		}
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("write user feeds %s: %w", path, err)
-	}
-	if d, derr := os.Open(dir); derr == nil { // best effort: the rename itself survives a crash
-		_ = d.Sync()
-		_ = d.Close()
 	}
 	return nil
 }
@@ -501,56 +476,49 @@ func (c *feedControl) Add(ctx context.Context, guild, u, by string) (bot.SourceA
 		arts[i].Guilds = []string{guild}
 	}
 
-	release, err := c.lock(ctx)
+	res, err := rag.Update{
+		Lock:     c.app.lockWaiting,
+		Articles: func(context.Context) ([]article.Article, error) { return arts, nil },
+		Saved: func() error {
+			if out.Page {
+				return nil
+			}
+			st, err := feeds.OpenStore(filepath.Join(c.app.cfg.DataDir, feedStateName))
+			if err != nil {
+				return err
+			}
+			st.Put(state)
+			if err := st.Save(); err != nil {
+				return fmt.Errorf("save feed state: %w", err)
+			}
+			list, err := readUserFeeds(c.app.userFeedsPath())
+			if err != nil {
+				return err
+			}
+			if slices.ContainsFunc(list, followed) {
+				return nil
+			}
+			list = append(list, userFeed{URL: u, Guild: guild, AddedBy: by, AddedAt: c.now().UTC()})
+			return writeUserFeeds(c.app.userFeedsPath(), list)
+		},
+	}.Run(ctx, c.ix, c.app.indexPath())
+	out.Added, out.Updated = res.Added, res.Updated
 	if err != nil {
-		return out, err
-	}
-	defer release()
-	path := c.app.indexPath()
-	if err := c.ix.Reload(ctx, path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return out, err
-	}
-	if len(arts) > 0 {
-		res, err := c.ix.Add(ctx, arts, nil)
-		if err != nil {
-			return out, fmt.Errorf("index articles of %s: %w", u, err)
-		}
-		if err := c.ix.Save(ctx, path); err != nil {
-			return out, err
-		}
-		out.Added, out.Updated = res.Added, res.Updated
+		return out, fmt.Errorf("add %s: %w", u, err)
 	}
 	if out.Page {
 		return out, nil
-	}
-	st, err := feeds.OpenStore(filepath.Join(c.app.cfg.DataDir, feedStateName))
-	if err != nil {
-		return out, err
-	}
-	st.Put(state)
-	if err := st.Save(); err != nil {
-		return out, fmt.Errorf("save feed state: %w", err)
-	}
-	list, err := readUserFeeds(c.app.userFeedsPath())
-	if err != nil {
-		return out, err
-	}
-	if !slices.ContainsFunc(list, followed) {
-		list = append(list, userFeed{URL: u, Guild: guild, AddedBy: by, AddedAt: c.now().UTC()})
-		if err := writeUserFeeds(c.app.userFeedsPath(), list); err != nil {
-			return out, err
-		}
 	}
 	c.app.log.Info("user feed added", "feed_url", u, "guild_id", guild, "user_id", by, "new", out.Added)
 	return out, nil
 }
 
-// lock takes the data directory's writer lock, waiting at most app.lockWait
-// for another writer (a refresh, `veille ingest`).
-func (c *feedControl) lock(ctx context.Context) (func() error, error) {
-	wait, cancel := context.WithTimeout(ctx, c.app.lockWait)
+// lockWaiting takes the data directory's writer lock, waiting at most
+// app.lockWait for another writer (a refresh, `veille ingest`).
+func (a *app) lockWaiting(ctx context.Context) (func() error, error) {
+	wait, cancel := context.WithTimeout(ctx, a.lockWait)
 	defer cancel()
-	return rag.LockDir(wait, c.app.cfg.DataDir)
+	return rag.LockDir(wait, a.cfg.DataDir)
 }
 
 // fetchErr sorts a failed fetch of a member's URL: a private address or an
@@ -572,7 +540,7 @@ func (c *feedControl) Remove(ctx context.Context, guild, u string) (bool, error)
 	if slices.Contains(c.app.cfg.Feeds, u) {
 		return false, bot.ErrOperatorFeed
 	}
-	release, err := c.lock(ctx)
+	release, err := c.app.lockWaiting(ctx)
 	if err != nil {
 		return false, err
 	}

@@ -8,10 +8,11 @@ import (
 	"io/fs"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/veille/veille/rag/atomicfile"
 )
 
 // maxSeen bounds State.Seen; the entries the feed stopped listing longest ago
@@ -122,8 +123,8 @@ type Store struct {
 	mu    sync.Mutex
 	feeds map[string]State
 
-	// rename is os.Rename; a seam for crash-safety tests.
-	rename func(oldpath, newpath string) error
+	// write is atomicfile.Write; a seam for crash-safety tests.
+	write func(path string, data []byte, perm fs.FileMode) error
 }
 
 // storeFile is the on-disk form of a Store.
@@ -134,7 +135,7 @@ type storeFile struct {
 
 // OpenStore loads the states saved at path; a missing file is an empty store.
 func OpenStore(path string) (*Store, error) {
-	s := &Store{path: path, feeds: make(map[string]State), rename: os.Rename}
+	s := &Store{path: path, feeds: make(map[string]State), write: atomicfile.Write}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return s, nil
@@ -193,53 +194,18 @@ func (s *Store) All() []State {
 	return out
 }
 
-// Save writes the store to its file: a temporary file in the same directory,
-// synced, then renamed over the old one, so a failed or interrupted save
-// leaves the previous file whole.
+// Save writes the store to its file through atomicfile: a temporary file in
+// the same directory, synced, then renamed over the old one, so a failed or
+// interrupted save leaves the previous file whole.
 func (s *Store) Save() error {
 	file := storeFile{Version: 1, Feeds: s.All()}
 	data, err := json.MarshalIndent(file, "", "  ")
 	if err != nil {
 		return fmt.Errorf("save feed store: %w", err)
 	}
-	if err := s.writeAtomic(append(data, '\n')); err != nil {
+	// Owner-only, as the file has always been written (os.CreateTemp's mode).
+	if err := s.write(s.path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("save feed store %s: %w", s.path, err)
-	}
-	return nil
-}
-
-func (s *Store) writeAtomic(data []byte) (err error) {
-	dir := filepath.Dir(s.path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(s.path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := s.rename(tmp.Name(), s.path); err != nil {
-		return err
-	}
-	// Sync the directory so the rename itself survives a crash; not every
-	// platform can, and the data is already safe, so this is best effort.
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
 	}
 	return nil
 }

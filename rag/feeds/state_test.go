@@ -2,12 +2,15 @@ package feeds
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/veille/veille/rag/atomicfile"
 )
 
 func TestStoreRoundTrip(t *testing.T) {
@@ -57,6 +60,36 @@ func TestStoreRoundTrip(t *testing.T) {
 	}
 }
 
+// TestStoreSaveReplacesFile pins that Save replaces the file (through
+// atomicfile) rather than rewriting it in place, where a crash would tear it.
+func TestStoreSaveReplacesFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "feeds.json")
+	st, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Put(State{URL: "https://a.example/rss", LastSuccess: testNow})
+	if err := st.Save(); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Put(State{URL: "https://b.example/rss", Failures: 1})
+	if err := st.Save(); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.SameFile(before, after) {
+		t.Error("Save rewrote the file in place instead of replacing it")
+	}
+}
+
 func TestStoreSaveFailureKeepsOldFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -76,7 +109,21 @@ func TestStoreSaveFailureKeepsOldFile(t *testing.T) {
 
 	st.Put(State{URL: "https://b.example/rss", Failures: 1})
 	crash := errors.New("disk full")
-	st.rename = func(string, string) error { return crash }
+	// The save is cut short after its temporary file is written, where a
+	// failed rename would stop it.
+	st.write = func(path string, data []byte, perm fs.FileMode) error {
+		f, err := atomicfile.Create(path, perm)
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(data); err != nil {
+			return err
+		}
+		if err := f.Abort(); err != nil {
+			return err
+		}
+		return crash
+	}
 	if err := st.Save(); !errors.Is(err, crash) {
 		t.Fatalf("Save = %v, want %v", err, crash)
 	}
