@@ -41,9 +41,28 @@ func (b *Bot) PostDigest(ctx context.Context, channelID string, d digest.Digest)
 
 var _ digest.Poster = (*Bot)(nil).PostDigest
 
-// digestColour marks digest embeds, so that DigestPosted can tell a
-// digest from an answer posted in the same channel.
-const digestColour = 0x2EA043
+// digestMark is the colour the bot gives every embed of a digest, and
+// only those: it is how DigestPosted tells a digest from an answer posted
+// in the same channel. Discord keeps no field of a message that a bot can
+// set without it showing, so the mark is a colour meant for this; markDigest
+// sets it and isDigest reads it, and nothing else may use it (a test
+// checks the other renderers).
+const digestMark = 0x2EA043
+
+// markDigest marks every embed of msgs as a digest's.
+func markDigest(msgs []message) {
+	for _, m := range msgs {
+		for _, e := range m.Embeds {
+			e.Color = digestMark
+		}
+	}
+}
+
+// isDigest reports whether m, read back from a channel, carries the
+// digest mark.
+func isDigest(m *discordgo.Message) bool {
+	return len(m.Embeds) > 0 && m.Embeds[0] != nil && m.Embeds[0].Color == digestMark
+}
 
 // clockSkew tolerates Discord's clock being behind ours.
 const clockSkew = time.Minute
@@ -63,8 +82,7 @@ func (b *Bot) DigestPosted(ctx context.Context, channelID string, pending digest
 	}
 	self := selfID(s)
 	for _, m := range msgs {
-		if m.Author != nil && m.Author.ID == self && !m.Timestamp.Before(pending.At.Add(-clockSkew)) &&
-			len(m.Embeds) > 0 && m.Embeds[0] != nil && m.Embeds[0].Color == digestColour {
+		if m.Author != nil && m.Author.ID == self && !m.Timestamp.Before(pending.At.Add(-clockSkew)) && isDigest(m) {
 			return true, nil
 		}
 	}
@@ -109,10 +127,6 @@ func digestMessages(d digest.Digest) []message {
 		blocks = append(blocks, block{text: l.pick(txtDigestEmpty)})
 	}
 	msgs := pack(neutralize(oneLine(d.Header)), blocks, neutralize(d.Footer()))
-	for _, m := range msgs {
-		for _, e := range m.Embeds {
-			e.Color = digestColour
-		}
-	}
+	markDigest(msgs)
 	return msgs
 }

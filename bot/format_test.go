@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/bwmarrin/discordgo"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/veille/veille/bot/digest"
@@ -393,5 +394,44 @@ func BenchmarkAnswerMessagesCapped(b *testing.B) {
 	a := longAnswer(300)
 	for b.Loop() {
 		answerMessages(a, english)
+	}
+}
+
+// TestDigestMark checks that every embed of a digest carries the digest
+// mark and that nothing else the bot posts does, so that DigestPosted
+// cannot take an answer for a digest, nor miss a digest.
+func TestDigestMark(t *testing.T) {
+	t.Parallel()
+	d := digest.Digest{Header: "Veille du mardi 24 novembre 2026", Lang: "fr", More: 3,
+		Entries: []digest.Entry{{Title: "LockBit", URL: "https://example.org/lb", Summary: strings.Repeat("Résumé long. ", 400)}}}
+	asMessage := func(m message) *discordgo.Message { return &discordgo.Message{Content: m.Content, Embeds: m.Embeds} }
+	tests := []struct {
+		name   string
+		msgs   []message
+		digest bool
+	}{
+		{name: "digest", msgs: digestMessages(d), digest: true},
+		{name: "empty digest", msgs: digestMessages(digest.Digest{Header: "Veille", Lang: "en", Empty: true}), digest: true},
+		{name: "answer", msgs: renderAnswer(longAnswer(3), longAnswer(3).Text, "", 10, english)},
+		{name: "search", msgs: searchMessages("lockbit", []rag.Hit{{Title: "LockBit", URL: "https://example.org/lb"}}, french)},
+		{name: "latest", msgs: latestMessages([]rag.ArticleInfo{{Title: "LockBit", URL: "https://example.org/lb"}}, french)},
+		{name: "stats", msgs: statsMessages(rag.Stats{Articles: 1}, english)},
+		{name: "draft", msgs: []message{draftMessage("Quoi de neuf ?", "Le groupe", french)}},
+		{name: "feeds", msgs: []message{{Embeds: []*discordgo.MessageEmbed{feedHealthEmbed(nil, true, french, maxEmbedDescription)}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for i, m := range tt.msgs {
+				if got := isDigest(asMessage(m)); got != tt.digest {
+					t.Errorf("isDigest(message %d) = %v, want %v", i, got, tt.digest)
+				}
+				for j, e := range m.Embeds {
+					if got := e.Color == digestMark; got != tt.digest {
+						t.Errorf("message %d embed %d: colour %#x, digest mark %v, want %v", i, j, e.Color, got, tt.digest)
+					}
+				}
+			}
+		})
 	}
 }
