@@ -27,6 +27,11 @@ type streamer interface {
 	AskStream(ctx context.Context, question string, opts rag.SearchOptions, onDelta func(string)) (rag.Answer, error)
 }
 
+// rag.Engine streams; a change of AskStream's signature would silently turn
+// streaming off (the type assertion in ask would fail), so it is checked
+// here, next to the interface.
+var _ streamer = (*rag.Engine)(nil)
+
 // draftTimeout bounds one draft edit.
 const draftTimeout = 5 * time.Second
 
