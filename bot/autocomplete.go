@@ -32,7 +32,7 @@ func (b *Bot) runAutocomplete(ctx context.Context, s *discordgo.Session, i *disc
 	choices := []*discordgo.ApplicationCommandOptionChoice{}
 	if focused == "source" {
 		actx, cancel := context.WithTimeout(ctx, autocompleteTimeout)
-		st, err := b.pipeline.StatsIn(actx, b.Scope(i.GuildID))
+		st, err := b.library.StatsIn(actx, b.Scope(i.GuildID))
 		cancel()
 		if err != nil {
 			b.log.Warn("autocomplete sources", "interaction_id", i.ID, "err", err)

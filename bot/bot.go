@@ -48,12 +48,25 @@ import (
 	"github.com/veille/veille/rag"
 )
 
-// Pipeline is what the bot needs from the RAG core.
-type Pipeline interface {
+// Answerer answers a question from the articles: /ask, mentions and
+// follow-ups. One that can also stream the answer is a streamer.
+type Answerer interface {
 	Ask(ctx context.Context, question string, opts rag.SearchOptions) (rag.Answer, error)
+}
+
+// Library looks articles up without writing an answer: /search, /latest,
+// /sources and the source autocomplete.
+type Library interface {
 	Search(ctx context.Context, query string, opts rag.SearchOptions) ([]rag.Hit, error)
 	LatestIn(ctx context.Context, scope rag.Scope, n int) ([]rag.ArticleInfo, error)
 	StatsIn(ctx context.Context, scope rag.Scope) (rag.Stats, error)
+}
+
+// Pipeline is what the bot needs from the RAG core (rag.Engine is one):
+// an Answerer and a Library.
+type Pipeline interface {
+	Answerer
+	Library
 }
 
 // Defaults for the zero values of Config.
@@ -131,7 +144,8 @@ type Bot struct {
 	apiBase         *url.URL // nil: Discord itself
 	client          *http.Client
 	log             *slog.Logger
-	pipeline        Pipeline
+	answerer        Answerer
+	library         Library
 	answerTimeout   time.Duration
 	shutdownTimeout time.Duration
 	now             func() time.Time
@@ -199,7 +213,8 @@ func New(cfg Config, p Pipeline) (*Bot, error) {
 		apiBase:         base,
 		client:          redirect(cfg.HTTPClient, base),
 		log:             cfg.Logger,
-		pipeline:        p,
+		answerer:        p,
+		library:         p,
 		shareSources:    cfg.ShareSources,
 		answerTimeout:   orDefault(cfg.AnswerTimeout, DefaultAnswerTimeout),
 		shutdownTimeout: orDefault(cfg.ShutdownTimeout, DefaultShutdownTimeout),

@@ -216,7 +216,7 @@ func (b *Bot) searchOptions(ctx context.Context, req request) (rag.SearchOptions
 // knownSource returns the indexed source named name (case-insensitively),
 // or a validation error listing the known ones; another server's are not.
 func (b *Bot) knownSource(ctx context.Context, scope rag.Scope, name string) (string, error) {
-	st, err := b.pipeline.StatsIn(ctx, scope)
+	st, err := b.library.StatsIn(ctx, scope)
 	if err != nil {
 		return "", fmt.Errorf("list sources: %w", err)
 	}
@@ -267,7 +267,7 @@ func (b *Bot) handleSearch(ctx context.Context, req request) (reply, error) {
 		return reply{}, err
 	}
 	defer release()
-	hits, err := b.pipeline.Search(ctx, q, opts)
+	hits, err := b.library.Search(ctx, q, opts)
 	if err != nil {
 		return reply{}, fmt.Errorf("search %q: %w", truncate(q, 80), err)
 	}
@@ -282,7 +282,7 @@ func (b *Bot) handleLatest(ctx context.Context, req request) (reply, error) {
 	if !ok {
 		n = defLatest
 	}
-	arts, err := b.pipeline.LatestIn(ctx, b.Scope(req.guildID), n)
+	arts, err := b.library.LatestIn(ctx, b.Scope(req.guildID), n)
 	if err != nil {
 		return reply{}, fmt.Errorf("latest %d articles: %w", n, err)
 	}
@@ -290,7 +290,7 @@ func (b *Bot) handleLatest(ctx context.Context, req request) (reply, error) {
 }
 
 func (b *Bot) handleSources(ctx context.Context, req request) (reply, error) {
-	st, err := b.pipeline.StatsIn(ctx, b.Scope(req.guildID))
+	st, err := b.library.StatsIn(ctx, b.Scope(req.guildID))
 	if err != nil {
 		return reply{}, fmt.Errorf("index stats: %w", err)
 	}
@@ -329,7 +329,7 @@ func (b *Bot) ask(ctx context.Context, userID, q string, opts rag.SearchOptions,
 	}
 	defer release()
 	var a rag.Answer
-	if sp, ok := b.pipeline.(streamer); ok && draft != nil {
+	if sp, ok := b.answerer.(streamer); ok && draft != nil {
 		var mu sync.Mutex
 		var streamed strings.Builder
 		render := func() message {
@@ -344,7 +344,7 @@ func (b *Bot) ask(ctx context.Context, userID, q string, opts rag.SearchOptions,
 			draft.show(ctx, render)
 		})
 	} else {
-		a, err = b.pipeline.Ask(ctx, q, opts)
+		a, err = b.answerer.Ask(ctx, q, opts)
 	}
 	if err != nil {
 		return reply{}, fmt.Errorf("ask %q: %w", truncate(q, 80), err)

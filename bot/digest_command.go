@@ -13,23 +13,34 @@ import (
 	"github.com/veille/veille/bot/digest"
 )
 
-// DigestControl is what /digest needs from the daily digest; cmd/veille
-// implements it over the digest state file and scheduler. Every method
-// works on one channel, the one the command was run in.
-type DigestControl interface {
-	// Settings returns the channel's digest settings and whether the
-	// channel gets a digest; when it does not, they are the defaults a
-	// first /digest config starts from.
-	Settings(ctx context.Context, channelID string) (digest.Settings, bool)
+// DigestRunner builds and posts a channel's digest on demand: /digest now
+// and /digest preview.
+type DigestRunner interface {
 	// Preview builds the digest the channel would get now, posting nothing.
 	Preview(ctx context.Context, channelID string) (digest.Digest, error)
 	// PostNow posts the channel's digest at once (through PostDigest) and
 	// records it as the channel's last.
 	PostNow(ctx context.Context, channelID string) error
+}
+
+// DigestConfig keeps each channel's digest settings: /digest config.
+type DigestConfig interface {
+	// Settings returns the channel's digest settings and whether the
+	// channel gets a digest; when it does not, they are the defaults a
+	// first /digest config starts from.
+	Settings(ctx context.Context, channelID string) (digest.Settings, bool)
 	// Configure stores a channel's settings; they apply without a restart.
 	Configure(ctx context.Context, s digest.Settings) error
 	// Unconfigure removes the channel's stored settings.
 	Unconfigure(ctx context.Context, channelID string) error
+}
+
+// DigestControl is what /digest needs from the daily digest; cmd/veille
+// implements it over the digest state file and scheduler. Every method
+// works on one channel, the one the command was run in.
+type DigestControl interface {
+	DigestRunner
+	DigestConfig
 }
 
 // Limits of the /digest config options.
@@ -131,7 +142,7 @@ func (b *Bot) handleDigest(ctx context.Context, req request) (reply, error) {
 		msgs[0].Content = req.lang.pick(txtDigestPreview)
 		return reply{messages: msgs}, nil
 	case "config":
-		return b.configureDigest(ctx, req)
+		return b.configureDigest(ctx, b.digest, req)
 	}
 	return reply{}, fmt.Errorf("/digest %q: %w", req.subcommand, errUnknownCommand)
 }
@@ -139,24 +150,24 @@ func (b *Bot) handleDigest(ctx context.Context, req request) (reply, error) {
 // configureDigest applies /digest config: off removes the channel's
 // settings, other options change them (starting from the current ones),
 // none shows them.
-func (b *Bot) configureDigest(ctx context.Context, req request) (reply, error) {
+func (b *Bot) configureDigest(ctx context.Context, dc DigestConfig, req request) (reply, error) {
 	ch := req.channelID
 	if off, _ := req.boolean("off"); off {
 		if len(req.options) > 1 {
 			return reply{}, invalid("off", txtDigestOffAlone)
 		}
-		if err := b.digest.Unconfigure(ctx, ch); err != nil {
+		if err := dc.Unconfigure(ctx, ch); err != nil {
 			return reply{}, fmt.Errorf("remove digest settings of channel %s: %w", ch, err)
 		}
 		msg := req.lang.pick(txtDigestOff)
-		if set, still := b.digest.Settings(ctx, ch); still {
+		if set, still := dc.Settings(ctx, ch); still {
 			// The channel is the default one from the bot's environment.
 			msg = req.lang.pick(txtDigestDefaultStays) + "\n" + b.describeDigest(set, req.lang)
 		}
 		return reply{messages: []message{{Content: msg}}}, nil
 	}
 	delete(req.options, "off") // off:false changes nothing
-	set, active := b.digest.Settings(ctx, ch)
+	set, active := dc.Settings(ctx, ch)
 	if len(req.options) == 0 {
 		msg := req.lang.pick(txtDigestNotSet)
 		if active {
@@ -169,7 +180,7 @@ func (b *Bot) configureDigest(ctx context.Context, req request) (reply, error) {
 	if err := b.digestOptions(ctx, req, &set); err != nil {
 		return reply{}, err
 	}
-	if err := b.digest.Configure(ctx, set); errors.Is(err, digest.ErrInvalidSettings) {
+	if err := dc.Configure(ctx, set); errors.Is(err, digest.ErrInvalidSettings) {
 		return reply{}, invalid("settings", txtBadDigestSettings, neutralize(truncate(oneLine(err.Error()), 300)))
 	} else if err != nil {
 		return reply{}, fmt.Errorf("store digest settings of channel %s: %w", ch, err)
