@@ -1,18 +1,15 @@
 package embed
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
-	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/veille/veille/rag/analyze"
+	"github.com/veille/veille/rag/eval/evaltest"
 )
 
 // The retrieval eval of the built-in embedder alone, used to choose its
@@ -33,45 +30,9 @@ import (
 // Do not use the corpus's source, url or lang fields here: in real use every
 // document is news.
 
-const evalDir = "../../../shared/eval"
-
-type evalDoc struct {
-	ID, Title, Text string
-}
-
-type evalQuestion struct {
-	ID       string   `json:"id"`
-	Question string   `json:"question"`
-	Lang     string   `json:"lang"`
-	Gold     []string `json:"gold_doc_ids"`
-}
-
 type evalPassage struct {
 	doc  int
 	text string
-}
-
-func loadJSONL[T any](t *testing.T, path string) []T {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []T
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<26)
-	for sc.Scan() {
-		var v T
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out = append(out, v)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // splitPassages splits text into paragraphs and merges neighbours up to
@@ -111,29 +72,8 @@ func splitPassages(text string, size int) []string {
 	return out
 }
 
-type evalScores struct {
-	n                int
-	r1, r5, r10, mrr float64
-}
-
-func (s evalScores) String() string {
-	d := float64(s.n)
-	return fmt.Sprintf("%3d | %.3f | %.3f | %.3f | %.3f", s.n, s.r1/d, s.r5/d, s.r10/d, s.mrr/d)
-}
-
 func TestEvalCurve(t *testing.T) {
-	if os.Getenv("VEILLE_EVAL") != "1" {
-		t.Skip("set VEILLE_EVAL=1 to run the retrieval eval")
-	}
-	corpusPath := filepath.Join(evalDir, "corpus.jsonl")
-	questionsPath := filepath.Join(evalDir, "questions.jsonl")
-	for _, p := range []string{corpusPath, questionsPath} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("eval data not found: %v", err)
-		}
-	}
-	docs := loadJSONL[evalDoc](t, corpusPath)
-	questions := loadJSONL[evalQuestion](t, questionsPath)
+	docs, questions := evaltest.Load(t, evaltest.Dir)
 	docIndex := map[string]int{}
 	var passages []evalPassage
 	var bytes int
@@ -179,21 +119,9 @@ func TestEvalCurve(t *testing.T) {
 	}
 	// Queries weighted by this corpus's idf, as an index passes it to
 	// EmbedQueryWeighted.
-	df := map[string]int{}
-	for _, d := range docs {
-		seen := map[string]bool{}
-		for _, term := range analyze.Terms(d.Title+"\n\n"+d.Text, "") {
-			if !seen[term] {
-				seen[term] = true
-				df[term]++
-			}
-		}
-	}
-	n := float64(len(docs))
+	bm25 := evaltest.NewBM25(docTerms(docs))
 	q := defaultQueryWeights
-	q.idf = func(term string) float32 {
-		return float32(math.Log(1 + (n-float64(df[term])+0.5)/(float64(df[term])+0.5)))
-	}
+	q.idf = func(term string) float32 { return float32(bm25.IDF(term)) }
 	const withIDF = "default, queries weighted by idf"
 	weightings = append(weightings, config{withIDF, defaultDocWeights, q})
 	dims := []int{256, 512, 1024, 2048, 4096, 8192}
@@ -214,9 +142,8 @@ func TestEvalCurve(t *testing.T) {
 				pv[i] = l.embed(p.text, &l.doc)
 			}
 			rate := float64(len(passages)) / time.Since(start).Seconds()
-			scores := map[string]*evalScores{"all": {}, "fr": {}, "en": {}}
+			scores := map[string]*evaltest.Scores{"all": {}, "fr": {}, "en": {}}
 			best := make([]float32, len(docs))
-			order := make([]int, len(docs))
 			for _, q := range questions {
 				qv := l.embed(q.Question, &l.query)
 				for i := range best {
@@ -229,18 +156,7 @@ func TestEvalCurve(t *testing.T) {
 					}
 					best[p.doc] = max(best[p.doc], dot)
 				}
-				for i := range order {
-					order[i] = i
-				}
-				slices.SortStableFunc(order, func(a, b int) int {
-					switch {
-					case best[a] > best[b]:
-						return -1
-					case best[a] < best[b]:
-						return 1
-					}
-					return 0
-				})
+				order := evaltest.Order(best)
 				gold := docIndex[q.Gold[0]]
 				rank := slices.Index(order, gold) + 1
 				if rank > 5 && os.Getenv("VEILLE_EVAL_MISSES") != "" {
@@ -248,18 +164,7 @@ func TestEvalCurve(t *testing.T) {
 						analyze.Terms(q.Question, ""), docs[gold].Title, docs[order[0]].Title)
 				}
 				for _, k := range []string{"all", q.Lang} {
-					s := scores[k]
-					s.n++
-					if rank == 1 {
-						s.r1++
-					}
-					if rank <= 5 {
-						s.r5++
-					}
-					if rank <= 10 {
-						s.r10++
-						s.mrr += 1 / float64(rank)
-					}
+					scores[k].Add(rank)
 				}
 			}
 			for _, k := range []string{"all", "fr", "en"} {
@@ -278,47 +183,16 @@ func TestEvalCurve(t *testing.T) {
 //
 //	VEILLE_EVAL=1 go test ./rag/embed -run TestEvalFusion -v
 func TestEvalFusion(t *testing.T) {
-	if os.Getenv("VEILLE_EVAL") != "1" {
-		t.Skip("set VEILLE_EVAL=1 to run the retrieval eval")
-	}
-	corpusPath := filepath.Join(evalDir, "corpus.jsonl")
-	questionsPath := filepath.Join(evalDir, "questions.jsonl")
-	for _, p := range []string{corpusPath, questionsPath} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("eval data not found: %v", err)
-		}
-	}
-	docs := loadJSONL[evalDoc](t, corpusPath)
-	questions := loadJSONL[evalQuestion](t, questionsPath)
+	docs, questions := evaltest.Load(t, evaltest.Dir)
 
-	// BM25 over documents.
-	tf := make([]map[string]int, len(docs))
-	df := map[string]int{}
-	lens := make([]float64, len(docs))
-	var total float64
+	bm25 := evaltest.NewBM25(docTerms(docs))
 	var passages []evalPassage
 	docIndex := map[string]int{}
 	for i, d := range docs {
 		docIndex[d.ID] = i
-		tf[i] = map[string]int{}
-		terms := analyze.Terms(d.Title+"\n\n"+d.Text, "")
-		for _, term := range terms {
-			if tf[i][term] == 0 {
-				df[term]++
-			}
-			tf[i][term]++
-		}
-		lens[i] = float64(len(terms))
-		total += lens[i]
 		for _, p := range splitPassages(d.Text, 700) {
 			passages = append(passages, evalPassage{doc: i, text: d.Title + "\n\n" + p})
 		}
-	}
-	avg := total / float64(len(docs))
-	n := float64(len(docs))
-
-	idf := func(term string) float32 {
-		return float32(math.Log(1 + (n-float64(df[term])+0.5)/(float64(df[term])+0.5)))
 	}
 	dims := []int{DefaultDim}
 	if os.Getenv("VEILLE_EVAL_GRID") != "" {
@@ -330,16 +204,24 @@ func TestEvalFusion(t *testing.T) {
 			if withIDF {
 				name += ", queries weighted by idf"
 			}
-			evalFusion(t, name, docs, questions, passages, docIndex, tf, df, lens, avg, dim, withIDF, idf)
+			evalFusion(t, name, questions, passages, docIndex, bm25, dim, withIDF)
 		}
 	}
 }
 
-func evalFusion(t *testing.T, name string, docs []evalDoc, questions []evalQuestion, passages []evalPassage,
-	docIndex map[string]int, tf []map[string]int, df map[string]int, lens []float64, avg float64,
-	dim int, withIDF bool, idf func(string) float32) {
+// docTerms is each document's title and text as analyze.Terms.
+func docTerms(docs []evaltest.Doc) [][]string {
+	terms := make([][]string, len(docs))
+	for i, d := range docs {
+		terms[i] = analyze.Terms(d.Title+"\n\n"+d.Text, "")
+	}
+	return terms
+}
+
+func evalFusion(t *testing.T, name string, questions []evaltest.Question, passages []evalPassage,
+	docIndex map[string]int, bm25 *evaltest.BM25, dim int, withIDF bool) {
 	t.Helper()
-	n := float64(len(docs))
+	idf := func(term string) float32 { return float32(bm25.IDF(term)) }
 	l, err := NewLocal(dim)
 	if err != nil {
 		t.Fatal(err)
@@ -350,43 +232,19 @@ func evalFusion(t *testing.T, name string, docs []evalDoc, questions []evalQuest
 	}
 
 	systems := []string{"bm25", "dense", "rrf(bm25, dense)", "rrf(bm25, 0.5 dense)", "rrf(bm25, 0.25 dense)"}
-	scores := map[string]*evalScores{}
+	scores := map[string]*evaltest.Scores{}
 	for _, s := range systems {
 		for _, k := range []string{"all", "fr", "en"} {
-			scores[s+"/"+k] = &evalScores{}
+			scores[s+"/"+k] = &evaltest.Scores{}
 		}
-	}
-	rankOf := func(score []float64) []int {
-		order := make([]int, len(score))
-		for i := range order {
-			order[i] = i
-		}
-		slices.SortStableFunc(order, func(a, b int) int {
-			switch {
-			case score[a] > score[b]:
-				return -1
-			case score[a] < score[b]:
-				return 1
-			}
-			return 0
-		})
-		return order
 	}
 	for _, q := range questions {
-		lex := make([]float64, len(docs))
-		for _, term := range analyze.Terms(q.Question, "") {
-			idf := math.Log(1 + (n-float64(df[term])+0.5)/(float64(df[term])+0.5))
-			for i := range docs {
-				if f := float64(tf[i][term]); f > 0 {
-					lex[i] += idf * f * 2.2 / (f + 1.2*(0.25+0.75*lens[i]/avg))
-				}
-			}
-		}
+		lex := bm25.Scores(analyze.Terms(q.Question, ""))
 		qv, _ := l.EmbedQuery(t.Context(), q.Question)
 		if withIDF {
 			qv, _ = l.EmbedQueryWeighted(t.Context(), q.Question, idf)
 		}
-		dense := make([]float64, len(docs))
+		dense := make([]float64, len(lex))
 		for i := range dense {
 			dense[i] = -2
 		}
@@ -397,16 +255,16 @@ func evalFusion(t *testing.T, name string, docs []evalDoc, questions []evalQuest
 			}
 			dense[p.doc] = max(dense[p.doc], float64(dot))
 		}
-		lexOrder, denseOrder := rankOf(lex), rankOf(dense)
+		lexOrder, denseOrder := evaltest.Order(lex), evaltest.Order(dense)
 		fuse := func(w float64) []int {
-			fused := make([]float64, len(docs))
+			fused := make([]float64, len(lex))
 			for r, i := range lexOrder {
 				fused[i] += 1 / float64(60+r+1)
 			}
 			for r, i := range denseOrder {
 				fused[i] += w / float64(60+r+1)
 			}
-			return rankOf(fused)
+			return evaltest.Order(fused)
 		}
 		gold := docIndex[q.Gold[0]]
 		for s, order := range map[string][]int{
@@ -415,18 +273,7 @@ func evalFusion(t *testing.T, name string, docs []evalDoc, questions []evalQuest
 		} {
 			rank := slices.Index(order, gold) + 1
 			for _, k := range []string{"all", q.Lang} {
-				sc := scores[s+"/"+k]
-				sc.n++
-				if rank == 1 {
-					sc.r1++
-				}
-				if rank <= 5 {
-					sc.r5++
-				}
-				if rank <= 10 {
-					sc.r10++
-					sc.mrr += 1 / float64(rank)
-				}
+				scores[s+"/"+k].Add(rank)
 			}
 		}
 	}

@@ -1,38 +1,20 @@
 package lexical
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
-)
 
-// evalDir is the shared retrieval benchmark (see its README), outside the
-// repository: the test skips without it.
-const evalDir = "../../../shared/eval"
+	"github.com/veille/veille/rag/eval/evaltest"
+)
 
 // TestEvalBaseline reproduces the eval README's plain "bm25" baseline, to
 // check the index against an independent implementation on real data. Run
-// it with VEILLE_EVAL=1.
+// it with VEILLE_EVAL=1; it skips without the shared eval set.
 func TestEvalBaseline(t *testing.T) {
-	if os.Getenv("VEILLE_EVAL") != "1" {
-		t.Skip("set VEILLE_EVAL=1 to run the retrieval eval")
-	}
-	if _, err := os.Stat(evalDir); err != nil {
-		t.Skipf("no eval set: %v", err)
-	}
-	type article struct{ ID, Title, Text string }
-	type question struct {
-		ID, Question, Lang string
-		Gold               []string `json:"gold_doc_ids"`
-	}
-	docs := readJSONL[article](t, filepath.Join(evalDir, "corpus.jsonl"))
-	qs := readJSONL[question](t, filepath.Join(evalDir, "questions.jsonl"))
+	docs, qs := evaltest.Load(t, evaltest.Dir)
 
 	ix := New(DefaultParams())
 	for _, d := range docs {
@@ -45,8 +27,7 @@ func TestEvalBaseline(t *testing.T) {
 		"en":  {0.950, 0.975, 1.000, 0.957},
 		"fr":  {0.814, 0.910, 0.933, 0.856},
 	}
-	sums := map[string]*[4]float64{"all": {}, "en": {}, "fr": {}}
-	counts := map[string]int{}
+	scores := map[string]*evaltest.Scores{"all": {}, "en": {}, "fr": {}}
 	for _, q := range qs {
 		rank := 0
 		for i, r := range ix.Search(baselineTokens(q.Question), 10, nil) {
@@ -56,23 +37,15 @@ func TestEvalBaseline(t *testing.T) {
 			}
 		}
 		for _, subset := range []string{"all", q.Lang} {
-			s := sums[subset]
-			counts[subset]++
-			for j, k := range []int{1, 5, 10} {
-				if rank > 0 && rank <= k {
-					s[j]++
-				}
-			}
-			if rank > 0 {
-				s[3] += 1 / float64(rank)
-			}
+			scores[subset].Add(rank)
 		}
 	}
 	t.Logf("%-6s %4s  %-25s  %-25s  %-25s  %-25s", "subset", "n", "Recall@1 (README)", "Recall@5", "Recall@10", "MRR@10")
 	for _, subset := range []string{"all", "en", "fr"} {
-		line := fmt.Sprintf("%-6s %4d", subset, counts[subset])
-		for j := range 4 {
-			got := sums[subset][j] / float64(counts[subset])
+		s := scores[subset]
+		line := fmt.Sprintf("%-6s %4d", subset, s.N)
+		for j, sum := range [4]float64{s.R1, s.R5, s.R10, s.MRR} {
+			got := sum / float64(s.N)
 			want := readme[subset][j]
 			line += fmt.Sprintf("  %.3f (%.3f, %+.3f)      ", got, want, got-want)
 			// Our stop-word list is not the README's: allow a little.
@@ -82,29 +55,6 @@ func TestEvalBaseline(t *testing.T) {
 		}
 		t.Log(line)
 	}
-}
-
-func readJSONL[T any](t *testing.T, path string) []T {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []T
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		var v T
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out = append(out, v)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // baselineTokens is the README baseline's tokenizer: lower-case, fold
