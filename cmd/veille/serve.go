@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/veille/veille/bot"
 	"github.com/veille/veille/bot/digest"
 	"github.com/veille/veille/bot/feedlist"
@@ -67,11 +65,13 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	a.log.Info("starting", "config", a.cfg)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return b.Run(gctx) })
-	g.Go(func() error { return a.keepFresh(gctx, ix, fc, seen) })
-	g.Go(func() error { return sched.Run(gctx) })
-	return g.Wait()
+	// Stopped in this order: no digest is begun on a closing session, and
+	// the index writer (the refresh loop) finishes its save last.
+	return runInOrder(ctx, stopWait, a.log,
+		component{"digest", sched.Run},
+		component{"bot", b.Run},
+		component{"refresh", func(ctx context.Context) error { return a.keepFresh(ctx, ix, fc, seen) }},
+	)
 }
 
 // The bot streams /ask answers (drafts edited in as the model writes) when
