@@ -13,7 +13,7 @@ import (
 )
 
 // FeedControl is what /feeds and the feed health in /sources need from the
-// feed refresher; cmd/veille implements it over the feed state files, a
+// feed refresher; bot/feedlist implements it over the feed state files, a
 // fetcher that refuses private addresses, and the index. URLs come from
 // Discord members and are untrusted.
 type FeedControl interface {

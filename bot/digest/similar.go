@@ -27,6 +27,22 @@ const leadWords = 60
 // "piratage" meet. Six letters keep "ransomware" apart from "ransom".
 const stemLen = 6
 
+// ByEmbedding returns o grouping stories by cosine, a cosine of embeddings
+// of title and lead, at EmbeddingThreshold. Where cosine has no value for a
+// pair (ok false: the embedder failed), the pair is scored by Similarity,
+// rescaled so that DefaultThreshold lands on EmbeddingThreshold: a fallback
+// pair is one story exactly when Similarity alone would say so.
+func (o Options) ByEmbedding(cosine func(a, b Item) (sim float64, ok bool)) Options {
+	o.Threshold = EmbeddingThreshold
+	o.Similar = func(a, b Item) float64 {
+		if s, ok := cosine(a, b); ok {
+			return s
+		}
+		return Similarity(a, b) * EmbeddingThreshold / DefaultThreshold
+	}
+	return o
+}
+
 // Similarity is the built-in near-duplicate measure: the Jaccard index of
 // the sets of folded, stop-word-free, stem-truncated words of the title and
 // lead (first paragraph) of a and b, in [0, 1].

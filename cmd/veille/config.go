@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -228,36 +227,4 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, &configError{errs: errs}
 	}
 	return c, nil
-}
-
-// configError lists every configuration problem found.
-type configError struct{ errs []error }
-
-func (e *configError) Error() string {
-	var b strings.Builder
-	b.WriteString("invalid configuration:")
-	for _, err := range e.errs {
-		b.WriteString("\n  - ")
-		b.WriteString(err.Error())
-	}
-	return b.String()
-}
-
-func (e *configError) Unwrap() []error { return e.errs }
-
-func isHTTPURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-}
-
-func isSnowflake(s string) bool {
-	if len(s) < 5 || len(s) > 20 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }

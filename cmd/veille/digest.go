@@ -97,10 +97,10 @@ func digestItems(ctx context.Context, ix *rag.Index, scope rag.Scope, since time
 // falling back to the digest's own word measure when the embedder fails,
 // and summarises with the language model when one is configured (the digest
 // falls back to extractive summaries when it fails or cites nothing).
-func digestOptions(eng *rag.Engine, sim func(a, b digest.Item) float64) digest.Options {
+func digestOptions(eng *rag.Engine, cosine func(a, b digest.Item) (float64, bool)) digest.Options {
 	var opts digest.Options
-	if sim != nil {
-		opts.Similar, opts.Threshold = sim, digest.EmbeddingThreshold
+	if cosine != nil {
+		opts = opts.ByEmbedding(cosine)
 	}
 	if eng != nil && eng.HasModel() {
 		opts.Summarize = func(ctx context.Context, it digest.Item) (string, error) {
@@ -123,8 +123,9 @@ func storyText(it digest.Item) string {
 }
 
 // newSimilarity returns a cosine similarity over built-in embeddings, with a
-// bounded cache so that comparing n articles embeds each once.
-func newSimilarity(log *slog.Logger) func(a, b digest.Item) float64 {
+// bounded cache so that comparing n articles embeds each once; false when
+// one of the two could not be embedded (bot/digest then falls back).
+func newSimilarity(log *slog.Logger) func(a, b digest.Item) (float64, bool) {
 	emb, err := embed.NewLocal(embed.DefaultDim)
 	if err != nil {
 		log.Warn("digest grouping falls back to word overlap", "err", err)
@@ -149,15 +150,15 @@ func newSimilarity(log *slog.Logger) func(a, b digest.Item) float64 {
 		cache[key] = v
 		return v
 	}
-	return func(a, b digest.Item) float64 {
+	return func(a, b digest.Item) (float64, bool) {
 		va, vb := vec(a), vec(b)
 		if va == nil || vb == nil {
-			return digest.Similarity(a, b) * digest.EmbeddingThreshold / digest.DefaultThreshold
+			return 0, false
 		}
 		var s float64
 		for i := range va {
 			s += float64(va[i]) * float64(vb[i])
 		}
-		return s
+		return s, true
 	}
 }

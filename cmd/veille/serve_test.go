@@ -20,6 +20,7 @@ import (
 	"github.com/veille/veille/bot"
 	"github.com/veille/veille/bot/digest"
 	"github.com/veille/veille/bot/discordtest"
+	"github.com/veille/veille/bot/feedlist"
 	"github.com/veille/veille/rag"
 	"github.com/veille/veille/rag/article"
 	"github.com/veille/veille/rag/feeds"
@@ -270,10 +271,19 @@ func feedSite(t *testing.T) *httptest.Server {
 // testGuild is the Discord server the fake Discord sends commands from.
 const testGuild = "300000000000000001"
 
-// newFeedControl returns a feedControl over an empty index in a fresh data
-// directory, with FEEDS set to operatorFeeds. Its fetcher may reach the
-// loopback test servers; guarded is the fetcher `veille bot` gives it.
-func newFeedControl(t *testing.T, operatorFeeds ...string) (fc *feedControl, guarded *feeds.Fetcher) {
+// feedFixture is a /feeds control with what a test looks at around it.
+type feedFixture struct {
+	*feedlist.Control
+	app     *app
+	ix      *rag.Index
+	fetcher *feeds.Fetcher // the members' fetcher the control was given
+}
+
+// newFeedControl returns a /feeds control over an empty index in a fresh
+// data directory, with FEEDS set to operatorFeeds. Its fetcher may reach
+// the loopback test servers, unless guarded: then it is the one `veille
+// bot` gives it.
+func newFeedControl(t *testing.T, guarded bool, operatorFeeds ...string) *feedFixture {
 	t.Helper()
 	cfg, err := loadConfig(func(k string) string { return map[string]string{"VEILLE_DATA_DIR": t.TempDir()}[k] })
 	if err != nil {
@@ -290,16 +300,17 @@ func newFeedControl(t *testing.T, operatorFeeds ...string) (fc *feedControl, gua
 	if err != nil {
 		t.Fatal(err)
 	}
-	fc = a.feedControl(ix)
-	guarded = fc.fetcher
-	fc.fetcher = feeds.New(feeds.Config{AllowPrivate: true, HostDelay: -1})
-	return fc, guarded
+	users := feeds.New(feeds.Config{AllowPrivate: true, HostDelay: -1})
+	if guarded {
+		users = a.userFetcher()
+	}
+	return &feedFixture{Control: a.feedControl(ix, users), app: a, ix: ix, fetcher: users}
 }
 
 func TestFeedControl(t *testing.T) {
 	t.Parallel()
 	site := feedSite(t)
-	fc, _ := newFeedControl(t, "https://operator.example/rss")
+	fc := newFeedControl(t, false, "https://operator.example/rss")
 	ctx := t.Context()
 	feedURL := site.URL + "/feed.xml"
 
@@ -316,7 +327,7 @@ func TestFeedControl(t *testing.T) {
 	if _, err := fc.Add(ctx, testGuild, "https://operator.example/rss", ""); !errors.Is(err, bot.ErrFeedFollowed) {
 		t.Errorf("Add(FEEDS entry) = %v, want ErrFeedFollowed", err)
 	}
-	list, err := readUserFeeds(fc.app.userFeedsPath())
+	list, err := feedlist.Read(fc.app.userFeedsPath())
 	if err != nil || len(list) != 1 || list[0].URL != feedURL || list[0].AddedBy != "100000000000000001" || list[0].AddedAt.IsZero() {
 		t.Errorf("user feeds = %+v, %v", list, err)
 	}
@@ -337,7 +348,7 @@ func TestFeedControl(t *testing.T) {
 	if _, err := fc.Add(ctx, testGuild, site.URL+"/missing", ""); !errors.As(err, &unreadable) || !strings.Contains(err.Error(), "404") {
 		t.Errorf("Add(404) = %v, want an UnreadableSourceError", err)
 	}
-	if list, _ := readUserFeeds(fc.app.userFeedsPath()); len(list) != 1 {
+	if list, _ := feedlist.Read(fc.app.userFeedsPath()); len(list) != 1 {
 		t.Errorf("pages and failures were followed: %+v", list)
 	}
 
@@ -356,7 +367,7 @@ func TestFeedControl(t *testing.T) {
 	if removed, err := fc.Remove(ctx, testGuild, feedURL); !removed || err != nil {
 		t.Errorf("Remove(feed) = %v, %v", removed, err)
 	}
-	if list, err := readUserFeeds(fc.app.userFeedsPath()); len(list) != 0 || err != nil {
+	if list, err := feedlist.Read(fc.app.userFeedsPath()); len(list) != 0 || err != nil {
 		t.Errorf("after Remove, user feeds = %+v, %v", list, err)
 	}
 	if st, _ := feeds.OpenStore(filepath.Join(fc.app.cfg.DataDir, feedStateName)); !st.Get(feedURL).LastSuccess.IsZero() {
@@ -372,14 +383,13 @@ func TestFeedControl(t *testing.T) {
 func TestFeedControlRefusesPrivateAddresses(t *testing.T) {
 	t.Parallel()
 	site := feedSite(t)
-	fc, guarded := newFeedControl(t)
-	fc.fetcher = guarded
+	fc := newFeedControl(t, true)
 	for _, u := range []string{site.URL + "/feed.xml", site.URL + "/hameconnage", "http://localhost:1/feed", "http://[::1]/feed"} {
 		if _, err := fc.Add(t.Context(), testGuild, u, ""); !errors.Is(err, bot.ErrPrivateURL) {
 			t.Errorf("Add(%s) = %v, want ErrPrivateURL", u, err)
 		}
 	}
-	if list, _ := readUserFeeds(fc.app.userFeedsPath()); len(list) != 0 || fc.ix.Len() != 0 {
+	if list, _ := feedlist.Read(fc.app.userFeedsPath()); len(list) != 0 || fc.ix.Len() != 0 {
 		t.Errorf("a private URL was followed or indexed: %+v, %d articles", list, fc.ix.Len())
 	}
 }
@@ -399,13 +409,13 @@ func TestRefreshFeedsIncludesUserFeeds(t *testing.T) {
 		io.WriteString(w, body)
 	}))
 	defer srv.Close()
-	fc, _ := newFeedControl(t)
+	fc := newFeedControl(t, false)
 	if _, err := fc.Add(t.Context(), testGuild, srv.URL+"/user.xml", ""); err != nil {
 		t.Fatal(err)
 	}
 	grown.Store(true)
 	permissive := fc.fetcher
-	if _, err := fc.app.refreshFeeds(t.Context(), fc.ix, permissive, permissive); err != nil {
+	if _, err := fc.Refresh(t.Context(), permissive); err != nil {
 		t.Fatal(err)
 	}
 	if fc.ix.Len() != 2 {
@@ -438,7 +448,7 @@ func TestBotFeedsCommandEndToEnd(t *testing.T) {
 	if len(msgs) != 1 || !msgs[0].Ephemeral() || !strings.Contains(msgs[0].Content, "elle mène à un réseau privé ou local") {
 		t.Errorf("/flux ajouter on loopback: %+v, want one polite ephemeral refusal", msgs)
 	}
-	if _, err := os.Stat(filepath.Join(dir, userFeedsName)); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(dir, feedlist.FileName)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("user feeds file after a refusal: %v", err)
 	}
 	sources := srv.SendCommand(t, discordtest.Command{Name: "sources"}).WaitReply(t, 10*time.Second)
@@ -633,7 +643,7 @@ func TestFeedControlPerServer(t *testing.T) {
 		io.WriteString(w, body)
 	}))
 	defer srv.Close()
-	fc, _ := newFeedControl(t)
+	fc := newFeedControl(t, false)
 	ctx := t.Context()
 	feedA, legacy := srv.URL+"/a.xml", srv.URL+"/legacy.xml"
 	if _, err := fc.Add(ctx, testGuild, feedA, ""); err != nil {
@@ -643,8 +653,8 @@ func TestFeedControlPerServer(t *testing.T) {
 		t.Error("Add without a server succeeded: its articles would be everyone's")
 	}
 	// A feed added before servers were recorded is every server's.
-	list, _ := readUserFeeds(fc.app.userFeedsPath())
-	if err := writeUserFeeds(fc.app.userFeedsPath(), append(list, userFeed{URL: legacy})); err != nil {
+	list, _ := feedlist.Read(fc.app.userFeedsPath())
+	if err := feedlist.Write(fc.app.userFeedsPath(), append(list, feedlist.Entry{URL: legacy})); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := fc.Add(ctx, guildB, legacy, ""); !errors.Is(err, bot.ErrFeedFollowed) {
@@ -700,7 +710,7 @@ func TestFeedControlPerServer(t *testing.T) {
 	// A refresh: the legacy feed's article is everyone's, the new item
 	// of the shared feed both servers'.
 	grown.Store(true)
-	if _, err := fc.app.refreshFeeds(ctx, fc.ix, fc.fetcher, fc.fetcher); err != nil {
+	if _, err := fc.Refresh(ctx, fc.fetcher); err != nil {
 		t.Fatal(err)
 	}
 	wantA := sees(testGuild)
@@ -814,7 +824,7 @@ func TestBotReloadsAnIndexAnotherProcessWrote(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	a := testApp(t, dir, io.Discard, defaultLockWait, 20*time.Millisecond)
-	seen := modTime(a.indexPath())
+	seen := feedlist.ModTime(a.indexPath())
 	ix, err := a.openIndex(t.Context()) // the bundled articles
 	if err != nil {
 		t.Fatal(err)
@@ -822,7 +832,7 @@ func TestBotReloadsAnIndexAnotherProcessWrote(t *testing.T) {
 	before := ix.Len()
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- a.keepFresh(ctx, ix, nil, seen) }()
+	go func() { done <- a.keepFresh(ctx, ix, a.feedControl(ix, nil), seen) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -864,44 +874,5 @@ func TestBotReloadsAnIndexAnotherProcessWrote(t *testing.T) {
 	hits, err := ix.Search(t.Context(), "rançongiciel Quimperlé", rag.SearchOptions{K: 1})
 	if err != nil || len(hits) == 0 || hits[0].ArticleID != "nouveau" {
 		t.Errorf("search after reload: %+v, %v", hits, err)
-	}
-}
-
-// TestWriteUserFeedsReplacesFile pins that the list is replaced (through
-// atomicfile) rather than rewritten in place, where a crash would tear it,
-// and that it reads back.
-func TestWriteUserFeedsReplacesFile(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "user_feeds.json")
-	at := time.Date(2026, 11, 24, 7, 0, 0, 0, time.UTC)
-	first := []userFeed{{URL: "https://a.example/rss", Guild: "1", AddedBy: "9", AddedAt: at}}
-	if err := writeUserFeeds(path, first); err != nil {
-		t.Fatal(err)
-	}
-	before, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	second := append(slices.Clone(first), userFeed{URL: "https://b.example/rss", AddedAt: at})
-	if err := writeUserFeeds(path, second); err != nil {
-		t.Fatal(err)
-	}
-	after, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if os.SameFile(before, after) {
-		t.Error("the list was rewritten in place instead of replaced")
-	}
-	got, err := readUserFeeds(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(got, second) {
-		t.Errorf("read back %+v, want %+v", got, second)
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("directory holds %d files, want only the list (no temporary left)", len(entries))
 	}
 }
