@@ -12,7 +12,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +19,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/veille/veille/rag/retryafter"
 )
 
 // Defaults of OpenAIConfig, by provider.
@@ -451,14 +452,8 @@ func (e *OpenAI) statusError(resp *http.Response) error {
 		body = string(r[:oaiMaxErrorBody]) + "…"
 	}
 	se := &oaiStatusError{host: e.host, status: resp.StatusCode, body: body}
-	if v := strings.TrimSpace(resp.Header.Get("Retry-After")); v != "" {
-		if secs, err := strconv.ParseFloat(v, 64); err == nil {
-			se.retryAfter = time.Duration(secs * float64(time.Second))
-		} else if t, err := http.ParseTime(v); err == nil {
-			se.retryAfter = time.Until(t)
-		}
-		se.retryAfter = min(max(se.retryAfter, 0), oaiMaxRetryAfter)
-	}
+	ra, _ := retryafter.Parse(resp.Header.Get("Retry-After"), time.Now())
+	se.retryAfter = min(ra, oaiMaxRetryAfter)
 	return se
 }
 

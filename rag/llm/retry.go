@@ -9,9 +9,10 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/veille/veille/rag/retryafter"
 )
 
 // ErrMalformedResponse reports a reply that is not the JSON an
@@ -89,22 +90,11 @@ func errorMessage(body []byte) string {
 	return string(body)
 }
 
-// parseRetryAfter reads delay-seconds or an HTTP date, capped at maxRetryAfter.
+// parseRetryAfter reads a Retry-After value (see retryafter.Parse), capped at
+// maxRetryAfter.
 func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		d = time.Duration(secs * float64(time.Second))
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	}
-	return min(max(d, 0), maxRetryAfter)
+	d, _ := retryafter.Parse(v, now)
+	return min(d, maxRetryAfter)
 }
 
 // scrub removes key from s, in case a server or transport echoes it.
