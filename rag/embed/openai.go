@@ -64,21 +64,14 @@ func (c OpenAIConfig) LogValue() slog.Value {
 		slog.String("provider", c.Provider),
 		slog.String("base_url", c.BaseURL),
 		slog.String("model", c.Model),
-		slog.String("api_key", oaiRedacted(c.APIKey)),
+		slog.String("api_key", openai.Redacted(c.APIKey)),
 	)
-}
-
-func oaiRedacted(key string) string {
-	if key == "" {
-		return "(unset)"
-	}
-	return "[redacted]"
 }
 
 // String describes the configuration with the API key redacted.
 func (c OpenAIConfig) String() string {
 	return fmt.Sprintf("embed.OpenAIConfig{Provider:%q BaseURL:%q Model:%q APIKey:%s}",
-		c.Provider, c.BaseURL, c.Model, oaiRedacted(c.APIKey))
+		c.Provider, c.BaseURL, c.Model, openai.Redacted(c.APIKey))
 }
 
 // GoString is String, so that %#v redacts the key too.

@@ -66,7 +66,7 @@ type Config struct {
 // String describes the configuration with the API key redacted, so that a
 // Config printed by mistake does not leak it.
 func (c Config) String() string {
-	return fmt.Sprintf("llm.Config{BaseURL:%q Model:%q APIKey:%s}", c.BaseURL, c.Model, redacted(c.APIKey))
+	return fmt.Sprintf("llm.Config{BaseURL:%q Model:%q APIKey:%s}", c.BaseURL, c.Model, openai.Redacted(c.APIKey))
 }
 
 // GoString is String, so that %#v redacts the key too.
@@ -77,15 +77,8 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("base_url", c.BaseURL),
 		slog.String("model", c.Model),
-		slog.String("api_key", redacted(c.APIKey)),
+		slog.String("api_key", openai.Redacted(c.APIKey)),
 	)
-}
-
-func redacted(key string) string {
-	if key == "" {
-		return "(unset)"
-	}
-	return "[redacted]"
 }
 
 // Client talks to one chat model. It is safe for concurrent use.
@@ -157,7 +150,7 @@ func (c *Client) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("provider", c.provider),
 		slog.String("model", c.model),
-		slog.String("api_key", redacted(c.apiKey)),
+		slog.String("api_key", openai.Redacted(c.apiKey)),
 	)
 }
 

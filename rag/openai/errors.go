@@ -90,6 +90,15 @@ func errorMessage(body []byte) string {
 	return string(body)
 }
 
+// Redacted stands for an API key wherever a configuration is printed or
+// logged: "[redacted]" when it is set, "(unset)" when it is not.
+func Redacted(key string) string {
+	if key == "" {
+		return "(unset)"
+	}
+	return "[redacted]"
+}
+
 // scrub removes key from s, in case a server or transport echoes it.
 func scrub(s, key string) string {
 	if key == "" {
