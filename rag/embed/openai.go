@@ -1,18 +1,14 @@
 package embed
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/veille/veille/rag/openai"
 )
 
 // Defaults of OpenAIConfig, by provider.
@@ -66,21 +64,14 @@ func (c OpenAIConfig) LogValue() slog.Value {
 		slog.String("provider", c.Provider),
 		slog.String("base_url", c.BaseURL),
 		slog.String("model", c.Model),
-		slog.String("api_key", oaiRedacted(c.APIKey)),
+		slog.String("api_key", openai.Redacted(c.APIKey)),
 	)
-}
-
-func oaiRedacted(key string) string {
-	if key == "" {
-		return "(unset)"
-	}
-	return "[redacted]"
 }
 
 // String describes the configuration with the API key redacted.
 func (c OpenAIConfig) String() string {
 	return fmt.Sprintf("embed.OpenAIConfig{Provider:%q BaseURL:%q Model:%q APIKey:%s}",
-		c.Provider, c.BaseURL, c.Model, oaiRedacted(c.APIKey))
+		c.Provider, c.BaseURL, c.Model, openai.Redacted(c.APIKey))
 }
 
 // GoString is String, so that %#v redacts the key too.
@@ -89,33 +80,25 @@ func (c OpenAIConfig) GoString() string { return c.String() }
 // OpenAI embeds texts with an OpenAI-compatible provider. It is safe for
 // concurrent use.
 type OpenAI struct {
-	endpoint    string
-	host        string // named in errors
 	provider    string
 	model       string
-	apiKey      string
-	client      *http.Client
 	batchSize   int
 	maxChars    int
 	queryPrefix string
 	docPrefix   string
 
-	maxRetries int
-	timeout    time.Duration // per attempt
-	backoff    func(attempt int) time.Duration
-	// sleep waits between attempts; tests replace it to avoid real waits.
-	sleep func(ctx context.Context, d time.Duration) error
+	// t posts to BaseURL + /embeddings: auth, redaction, status errors,
+	// retries, the per-attempt timeout.
+	t *openai.Transport
 
 	mu  sync.Mutex
 	dim int // learned from the first response
 }
 
 const (
-	oaiConcurrency   = 4 // batches in flight at once
-	oaiMaxRetries    = 2
-	oaiTimeout       = time.Minute
-	oaiMaxRetryAfter = 30 * time.Second
-	oaiMaxErrorBody  = 300
+	oaiConcurrency = 4 // batches in flight at once
+	oaiMaxRetries  = 2
+	oaiTimeout     = time.Minute // per attempt
 )
 
 // NewOpenAI validates cfg, fills in defaults and returns the embedder. It
@@ -153,24 +136,25 @@ func NewOpenAI(cfg OpenAIConfig) (*OpenAI, error) {
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("embed config: %s", strings.Join(problems, "; "))
 	}
+	client := cfg.HTTPClient
+	if client == nil {
+		client = &http.Client{}
+	}
 	e := &OpenAI{
-		endpoint:    strings.TrimRight(u.String(), "/") + "/embeddings",
-		host:        u.Host,
 		provider:    provider,
 		model:       model,
-		apiKey:      cfg.APIKey,
-		client:      cfg.HTTPClient,
 		batchSize:   cfg.BatchSize,
 		maxChars:    cfg.MaxChars,
 		queryPrefix: cfg.QueryPrefix,
 		docPrefix:   cfg.DocumentPrefix,
-		maxRetries:  oaiMaxRetries,
-		timeout:     oaiTimeout,
-		backoff:     oaiBackoff,
-		sleep:       oaiSleep,
-	}
-	if e.client == nil {
-		e.client = &http.Client{}
+		t: &openai.Transport{
+			Endpoint:   strings.TrimRight(u.String(), "/") + "/embeddings",
+			Provider:   u.Host,
+			APIKey:     cfg.APIKey,
+			HTTPClient: client,
+			Timeout:    oaiTimeout,
+			MaxRetries: oaiMaxRetries,
+		},
 	}
 	if e.batchSize == 0 {
 		e.batchSize = 64
@@ -262,78 +246,23 @@ func (e *OpenAI) embed(ctx context.Context, texts []string, prefix string) ([][]
 	if err != nil {
 		return nil, fmt.Errorf("encode request: %w", err)
 	}
-	var last error
-	for attempt := 0; ; attempt++ {
-		if attempt > 0 {
-			wait := e.backoff(attempt)
-			var se *oaiStatusError
-			if errors.As(last, &se) && se.retryAfter > wait {
-				wait = se.retryAfter
-			}
-			if err := e.sleep(ctx, wait); err != nil {
-				return nil, fmt.Errorf("after %d attempts: %w (last error: %w)", attempt, err, last)
-			}
-		}
-		vs, err := e.attempt(ctx, body, len(inputs))
-		if err == nil {
-			return vs, nil
-		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("after %d attempts: %w", attempt+1, context.Cause(ctx))
-		}
-		last = err
-		if !oaiRetryable(err) {
-			return nil, err
-		}
-		if attempt >= e.maxRetries {
-			return nil, fmt.Errorf("giving up after %d attempts: %w", attempt+1, last)
-		}
+	var out [][]float32
+	err = e.t.Post(ctx, body, "application/json", func(resp *http.Response) error {
+		var err error
+		out, err = e.read(resp.Body, len(inputs))
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
-// errOAIMalformed marks a reply that is not the expected JSON; it is retried.
-var errOAIMalformed = errors.New("malformed response")
-
-// errOAIAttemptTimeout is the cause of a context ended by the per-attempt
-// timeout rather than by the caller.
-var errOAIAttemptTimeout = errors.New("attempt timed out")
-
-// oaiTransient marks a network failure or timed-out attempt.
-type oaiTransient struct{ err error }
-
-func (t oaiTransient) Error() string { return t.err.Error() }
-func (t oaiTransient) Unwrap() error { return t.err }
-
-func (e *OpenAI) attempt(ctx context.Context, body []byte, n int) ([][]float32, error) {
-	ctx, cancel := context.WithTimeoutCause(ctx, e.timeout, errOAIAttemptTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.endpoint, bytes.NewReader(body))
+// read decodes one reply of n embeddings and normalises them.
+func (e *OpenAI) read(r io.Reader, n int) ([][]float32, error) {
+	data, err := io.ReadAll(io.LimitReader(r, 256<<20))
 	if err != nil {
-		return nil, fmt.Errorf("build request: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	if e.apiKey != "" {
-		req.Header.Set("Authorization", "Bearer "+e.apiKey)
-	}
-	resp, err := e.client.Do(req)
-	if err != nil {
-		if errors.Is(context.Cause(ctx), errOAIAttemptTimeout) {
-			return nil, oaiTransient{fmt.Errorf("%s: %w", e.host, errOAIAttemptTimeout)}
-		}
-		msg := err.Error()
-		if e.apiKey != "" && strings.Contains(msg, e.apiKey) {
-			err = errors.New(strings.ReplaceAll(msg, e.apiKey, "[redacted]"))
-		}
-		return nil, oaiTransient{err}
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, e.statusError(resp)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-	if err != nil {
-		return nil, oaiTransient{fmt.Errorf("%s: read response: %w", e.host, err)}
+		return nil, openai.Transient(fmt.Errorf("read response: %w", err))
 	}
 	var er struct {
 		Data []struct {
@@ -342,18 +271,18 @@ func (e *OpenAI) attempt(ctx context.Context, body []byte, n int) ([][]float32, 
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(data, &er); err != nil {
-		return nil, fmt.Errorf("%s: %w: %w", e.host, errOAIMalformed, err)
+		return nil, fmt.Errorf("%w: %w", openai.ErrMalformedResponse, err)
 	}
 	if len(er.Data) != n {
-		return nil, fmt.Errorf("%s: %w: %d embeddings for %d texts", e.host, errOAIMalformed, len(er.Data), n)
+		return nil, fmt.Errorf("%w: %d embeddings for %d texts", openai.ErrMalformedResponse, len(er.Data), n)
 	}
 	out := make([][]float32, n)
 	for _, d := range er.Data {
 		if d.Index < 0 || d.Index >= n || out[d.Index] != nil {
-			return nil, fmt.Errorf("%s: %w: bad or repeated index %d", e.host, errOAIMalformed, d.Index)
+			return nil, fmt.Errorf("%w: bad or repeated index %d", openai.ErrMalformedResponse, d.Index)
 		}
 		if len(d.Embedding) == 0 {
-			return nil, fmt.Errorf("%s: %w: empty embedding", e.host, errOAIMalformed)
+			return nil, fmt.Errorf("%w: empty embedding", openai.ErrMalformedResponse)
 		}
 		out[d.Index] = d.Embedding
 	}
@@ -362,10 +291,10 @@ func (e *OpenAI) attempt(ctx context.Context, body []byte, n int) ([][]float32, 
 	}
 	for i, v := range out {
 		if len(v) != len(out[0]) {
-			return nil, fmt.Errorf("%s: embeddings of dimensions %d and %d in one reply", e.host, len(out[0]), len(v))
+			return nil, fmt.Errorf("embeddings of dimensions %d and %d in one reply", len(out[0]), len(v))
 		}
 		if !oaiNormalize(v) {
-			return nil, fmt.Errorf("%s: embedding %d has no direction (zero or not finite)", e.host, i)
+			return nil, fmt.Errorf("embedding %d has no direction (zero or not finite)", i)
 		}
 	}
 	return out, nil
@@ -381,7 +310,7 @@ func (e *OpenAI) checkDim(dim int) error {
 		return nil
 	}
 	if dim != e.dim {
-		return fmt.Errorf("%s model %s returned %d dimensions, earlier %d", e.host, e.model, dim, e.dim)
+		return fmt.Errorf("model %s returned %d dimensions, earlier %d", e.model, dim, e.dim)
 	}
 	return nil
 }
@@ -422,77 +351,4 @@ func oaiCapChars(s string, n int) string {
 		t = t[:i]
 	}
 	return t
-}
-
-// oaiStatusError is a non-2xx reply; its message names the provider and
-// status and never the key.
-type oaiStatusError struct {
-	host       string
-	status     int
-	body       string
-	retryAfter time.Duration
-}
-
-func (e *oaiStatusError) Error() string {
-	msg := fmt.Sprintf("%s: status %d %s", e.host, e.status, http.StatusText(e.status))
-	if e.body != "" {
-		msg += ": " + e.body
-	}
-	return msg
-}
-
-func (e *OpenAI) statusError(resp *http.Response) error {
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 4*oaiMaxErrorBody))
-	body := strings.Join(strings.Fields(string(data)), " ")
-	if e.apiKey != "" {
-		body = strings.ReplaceAll(body, e.apiKey, "[redacted]")
-	}
-	if r := []rune(body); len(r) > oaiMaxErrorBody {
-		body = string(r[:oaiMaxErrorBody]) + "…"
-	}
-	se := &oaiStatusError{host: e.host, status: resp.StatusCode, body: body}
-	if v := strings.TrimSpace(resp.Header.Get("Retry-After")); v != "" {
-		if secs, err := strconv.ParseFloat(v, 64); err == nil {
-			se.retryAfter = time.Duration(secs * float64(time.Second))
-		} else if t, err := http.ParseTime(v); err == nil {
-			se.retryAfter = time.Until(t)
-		}
-		se.retryAfter = min(max(se.retryAfter, 0), oaiMaxRetryAfter)
-	}
-	return se
-}
-
-func oaiRetryable(err error) bool {
-	var (
-		tr oaiTransient
-		se *oaiStatusError
-	)
-	switch {
-	case errors.As(err, &tr):
-		return true
-	case errors.As(err, &se):
-		return se.status == http.StatusTooManyRequests || se.status == http.StatusRequestTimeout || se.status >= 500
-	default:
-		return errors.Is(err, errOAIMalformed)
-	}
-}
-
-// oaiBackoff doubles from 500 ms up to 8 s, half of it random.
-func oaiBackoff(attempt int) time.Duration {
-	d := 8 * time.Second
-	if attempt < 5 {
-		d = 500 * time.Millisecond << max(attempt-1, 0)
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
-func oaiSleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	case <-t.C:
-		return nil
-	}
 }

@@ -50,8 +50,8 @@ func newTestOpenAI(t *testing.T, srv *llmtest.Server, edit func(*OpenAIConfig)) 
 		t.Fatalf("NewOpenAI: %v", err)
 	}
 	w := &oaiWaits{}
-	e.sleep = w.sleep
-	e.backoff = func(attempt int) time.Duration { return time.Duration(attempt) * time.Millisecond }
+	e.t.Sleep = w.sleep
+	e.t.Backoff = func(attempt int) time.Duration { return time.Duration(attempt) * time.Millisecond }
 	return e, w
 }
 
@@ -194,6 +194,8 @@ func TestOpenAIRetries(t *testing.T) {
 		{name: "gives up", faults: []llmtest.Fault{{Status: 502}, {Status: 502}, {Status: 502}},
 			wantErr: "status 502", wantWaits: []time.Duration{time.Millisecond, 2 * time.Millisecond}, wantCalls: 3},
 		{name: "401 not retried", faults: []llmtest.Fault{{Status: 401}}, wantErr: "status 401", wantCalls: 1},
+		{name: "the JSON error body's message", faults: []llmtest.Fault{{Status: 400}},
+			wantErr: "status 400 Bad Request: injected failure", wantCalls: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -344,6 +344,28 @@ func TestFeedErrors(t *testing.T) {
 			wantWait: time.Hour,
 		},
 		{
+			name: "unavailable until an HTTP date, read on the fetcher's clock",
+			serve: func(s *site) {
+				s.handle("/feed", func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Retry-After", testNow.Add(2*time.Hour).Format(http.TimeFormat))
+					http.Error(w, "maintenance", http.StatusServiceUnavailable)
+				})
+			},
+			wantMsg:  "http status 503 Service Unavailable",
+			wantWait: 2 * time.Hour,
+		},
+		{
+			name: "rate limited for longer than the longest backoff",
+			serve: func(s *site) {
+				s.handle("/feed", func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Retry-After", "172800.5")
+					http.Error(w, "trop de requêtes", http.StatusTooManyRequests)
+				})
+			},
+			wantMsg:  "http status 429 Too Many Requests",
+			wantWait: maxBackoff,
+		},
+		{
 			name:    "oversized with content length",
 			serve:   func(s *site) { s.file("/feed", "feeds/rss.xml", "application/rss+xml") },
 			set:     func(c *Config) { c.MaxBytes = 1024 },

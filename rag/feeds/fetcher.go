@@ -10,10 +10,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/veille/veille/rag/retryafter"
 )
 
 // Defaults for the zero values of Config.
@@ -262,7 +263,8 @@ func (f *Fetcher) get(ctx context.Context, u *url.URL, accept, etag, lastModifie
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10)) // lets the connection be reused
 		se := &StatusError{Code: resp.StatusCode, Status: resp.Status}
 		if se.Code == http.StatusTooManyRequests || se.Code == http.StatusServiceUnavailable {
-			se.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), f.now())
+			d, _ := retryafter.Parse(resp.Header.Get("Retry-After"), f.now())
+			se.RetryAfter = min(d, maxBackoff)
 		}
 		return nil, se
 	}
@@ -277,21 +279,6 @@ func (f *Fetcher) get(ctx context.Context, u *url.URL, accept, etag, lastModifie
 		return nil, fmt.Errorf("%w: over %d bytes", ErrTooLarge, f.maxBytes)
 	}
 	return r, nil
-}
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n > 0 {
-		return min(time.Duration(n)*time.Second, maxBackoff)
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return min(t.Sub(now), maxBackoff)
-	}
-	return 0
 }
 
 // timeoutErr names the per-request timeout when it is what stopped err.

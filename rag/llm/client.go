@@ -28,6 +28,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/veille/veille/rag/openai"
 )
 
 // Defaults applied by New when the Config leaves a field zero.
@@ -64,7 +66,7 @@ type Config struct {
 // String describes the configuration with the API key redacted, so that a
 // Config printed by mistake does not leak it.
 func (c Config) String() string {
-	return fmt.Sprintf("llm.Config{BaseURL:%q Model:%q APIKey:%s}", c.BaseURL, c.Model, redacted(c.APIKey))
+	return fmt.Sprintf("llm.Config{BaseURL:%q Model:%q APIKey:%s}", c.BaseURL, c.Model, openai.Redacted(c.APIKey))
 }
 
 // GoString is String, so that %#v redacts the key too.
@@ -75,29 +77,18 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("base_url", c.BaseURL),
 		slog.String("model", c.Model),
-		slog.String("api_key", redacted(c.APIKey)),
+		slog.String("api_key", openai.Redacted(c.APIKey)),
 	)
-}
-
-func redacted(key string) string {
-	if key == "" {
-		return "(unset)"
-	}
-	return "[redacted]"
 }
 
 // Client talks to one chat model. It is safe for concurrent use.
 type Client struct {
-	endpoint   string // BaseURL + /chat/completions
-	provider   string // host of BaseURL, named in errors
-	apiKey     string
-	model      string
-	httpClient *http.Client
-	timeout    time.Duration
-	maxRetries int
-	backoff    func(attempt int) time.Duration
-	// sleep waits between attempts; tests replace it to avoid real waits.
-	sleep func(ctx context.Context, d time.Duration) error
+	provider string // host of BaseURL, named in errors
+	apiKey   string
+	model    string
+	// t posts to BaseURL + /chat/completions: auth, redaction, status
+	// errors, retries, the per-attempt timeout.
+	t *openai.Transport
 }
 
 // New validates cfg and returns a client. It makes no request.
@@ -120,30 +111,30 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("llm config: %s", strings.Join(problems, "; "))
 	}
 	c := &Client{
-		endpoint:   strings.TrimRight(u.String(), "/") + "/chat/completions",
-		provider:   u.Host,
-		apiKey:     cfg.APIKey,
-		model:      strings.TrimSpace(cfg.Model),
-		httpClient: cfg.HTTPClient,
-		timeout:    cfg.Timeout,
-		maxRetries: cfg.MaxRetries,
-		backoff:    cfg.Backoff,
-		sleep:      sleepCtx,
+		provider: u.Host,
+		apiKey:   cfg.APIKey,
+		model:    strings.TrimSpace(cfg.Model),
+		t: &openai.Transport{
+			Endpoint:   strings.TrimRight(u.String(), "/") + "/chat/completions",
+			Provider:   u.Host,
+			APIKey:     cfg.APIKey,
+			HTTPClient: cfg.HTTPClient,
+			Timeout:    cfg.Timeout,
+			MaxRetries: cfg.MaxRetries,
+			Backoff:    cfg.Backoff,
+		},
 	}
-	if c.httpClient == nil {
-		c.httpClient = &http.Client{}
+	if c.t.HTTPClient == nil {
+		c.t.HTTPClient = &http.Client{}
 	}
-	if c.timeout == 0 {
-		c.timeout = DefaultTimeout
+	if c.t.Timeout == 0 {
+		c.t.Timeout = DefaultTimeout
 	}
 	switch {
-	case c.maxRetries == 0:
-		c.maxRetries = DefaultMaxRetries
-	case c.maxRetries < 0:
-		c.maxRetries = 0
-	}
-	if c.backoff == nil {
-		c.backoff = defaultBackoff
+	case c.t.MaxRetries == 0:
+		c.t.MaxRetries = DefaultMaxRetries
+	case c.t.MaxRetries < 0:
+		c.t.MaxRetries = 0
 	}
 	return c, nil
 }
@@ -159,7 +150,7 @@ func (c *Client) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("provider", c.provider),
 		slog.String("model", c.model),
-		slog.String("api_key", redacted(c.apiKey)),
+		slog.String("api_key", openai.Redacted(c.apiKey)),
 	)
 }
 
@@ -222,102 +213,42 @@ func (c *Client) ChatStream(ctx context.Context, msgs []Message, onDelta func(te
 	return text, nil
 }
 
-// do runs attempts until one succeeds, a failure is not worth retrying, or
-// the retries are spent.
+// do posts one chat request through the transport, which retries transient
+// failures (see Config) while nothing has been passed to onDelta.
 func (c *Client) do(ctx context.Context, msgs []Message, stream bool, onDelta func(string)) (string, error) {
 	body, err := json.Marshal(chatRequest{Model: c.model, Messages: msgs, Stream: stream})
 	if err != nil {
 		return "", fmt.Errorf("encode request: %w", err)
 	}
-	var last error
-	for attempt := 0; ; attempt++ {
-		if attempt > 0 {
-			wait := c.backoff(attempt)
-			if ra := retryAfterOf(last); ra > wait {
-				wait = ra
-			}
-			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-				// The caller would be cut off before the next attempt
-				// starts: give its remaining time back now.
-				return "", fmt.Errorf("giving up after %s: waiting %v would outlast the deadline: %w",
-					attempts(attempt), wait.Round(time.Millisecond), last)
-			}
-			if err := c.sleep(ctx, wait); err != nil {
-				return "", fmt.Errorf("after %s: %w (last error: %w)", attempts(attempt), err, last)
-			}
-		}
-		delivered := false
-		text, err := c.attempt(ctx, body, stream, func(s string) {
-			delivered = true
-			onDelta(s)
-		})
-		if err == nil {
-			return text, nil
-		}
-		if ctx.Err() != nil {
-			// The caller gave up: that is the answer, not a transient fault.
-			return "", fmt.Errorf("after %s: %w", attempts(attempt+1), context.Cause(ctx))
-		}
-		last = err
-		if delivered || !retryable(err) {
-			return "", err
-		}
-		if attempt >= c.maxRetries {
-			return "", fmt.Errorf("giving up after %s: %w", attempts(attempt+1), last)
-		}
-	}
-}
-
-func attempts(n int) string {
-	if n == 1 {
-		return "1 attempt"
-	}
-	return fmt.Sprintf("%d attempts", n)
-}
-
-// attempt makes one request under the per-attempt timeout.
-func (c *Client) attempt(ctx context.Context, body []byte, stream bool, onDelta func(string)) (string, error) {
-	ctx, cancel := context.WithTimeoutCause(ctx, c.timeout, errAttemptTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
-	if err != nil {
-		return "", fmt.Errorf("build request: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
+	accept := "application/json"
 	if stream {
-		req.Header.Set("Accept", "text/event-stream, application/json")
-	} else {
-		req.Header.Set("Accept", "application/json")
-	}
-	if c.apiKey != "" {
-		req.Header.Set("Authorization", "Bearer "+c.apiKey)
-	}
-	resp, err := c.httpClient.Do(req)
-	if err != nil {
-		if cause := context.Cause(ctx); errors.Is(cause, errAttemptTimeout) {
-			return "", transient{fmt.Errorf("%s: %w", c.provider, cause)}
-		}
-		return "", transient{scrubErr(err, c.apiKey)} // names the URL already
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return "", newStatusError(c.provider, resp, c.apiKey)
+		accept = "text/event-stream, application/json"
 	}
 	var text string
-	br := bufio.NewReader(resp.Body)
-	if stream && isEventStream(resp.Header.Get("Content-Type"), br) {
-		text, err = readStream(br, onDelta)
-	} else {
-		text, err = readJSON(br)
-		if err == nil && stream {
-			onDelta(text)
+	err = c.t.Post(ctx, body, accept, func(resp *http.Response) error {
+		delivered := false
+		var err error
+		br := bufio.NewReader(resp.Body)
+		if stream && isEventStream(resp.Header.Get("Content-Type"), br) {
+			text, err = readStream(br, func(s string) {
+				delivered = true
+				onDelta(s)
+			})
+		} else {
+			text, err = readJSON(br)
+			if err == nil && stream {
+				onDelta(text)
+			}
 		}
-	}
+		if err != nil && delivered {
+			// The caller has seen part of the reply: a retry would
+			// repeat it.
+			return openai.Final(err)
+		}
+		return err
+	})
 	if err != nil {
-		if cause := context.Cause(ctx); errors.Is(cause, errAttemptTimeout) {
-			return "", transient{fmt.Errorf("%s: %w", c.provider, cause)}
-		}
-		return "", fmt.Errorf("%s: %w", c.provider, err)
+		return "", err
 	}
 	return text, nil
 }
@@ -343,7 +274,7 @@ const maxBody = 8 << 20
 func readJSON(r io.Reader) (string, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxBody))
 	if err != nil {
-		return "", transient{fmt.Errorf("read response: %w", err)}
+		return "", openai.Transient(fmt.Errorf("read response: %w", err))
 	}
 	var cr chatResponse
 	if err := json.Unmarshal(data, &cr); err != nil {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/veille/veille/rag/llm/llmtest"
+	"github.com/veille/veille/rag/openai"
 )
 
 const testKey = "sk-test-SECRET-0123456789"
@@ -59,7 +60,7 @@ func newClient(t *testing.T, baseURL string, edit func(*Config)) (*Client, *wait
 		t.Fatalf("New: %v", err)
 	}
 	w := &waits{}
-	c.sleep = w.sleep
+	c.t.Sleep = w.sleep
 	return c, w
 }
 
@@ -129,7 +130,7 @@ func TestChatRetries(t *testing.T) {
 		{
 			name:      "Retry-After capped",
 			faults:    []llmtest.Fault{{Status: 503, RetryAfter: "86400"}},
-			wantWaits: []time.Duration{maxRetryAfter},
+			wantWaits: []time.Duration{openai.MaxRetryAfter},
 			wantCalls: 2,
 		},
 		{
@@ -212,47 +213,6 @@ func TestChatRetries(t *testing.T) {
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2026, 3, 5, 10, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-	}{
-		{"", 0},
-		{"2", 2 * time.Second},
-		{"0.5", 500 * time.Millisecond},
-		{"-4", 0},
-		{"junk", 0},
-		{"Thu, 05 Mar 2026 10:00:07 GMT", 7 * time.Second},
-		{"Thu, 05 Mar 2026 09:00:00 GMT", 0},
-		{"Fri, 06 Mar 2026 10:00:00 GMT", maxRetryAfter},
-	}
-	for _, tt := range tests {
-		if got := parseRetryAfter(tt.in, now); got != tt.want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
-}
-
-func TestDefaultBackoff(t *testing.T) {
-	t.Parallel()
-	prev := time.Duration(0)
-	for attempt := 1; attempt <= 12; attempt++ {
-		d := defaultBackoff(attempt)
-		if d < backoffBase/2 || d > backoffCap {
-			t.Errorf("defaultBackoff(%d) = %v, outside [%v, %v]", attempt, d, backoffBase/2, backoffCap)
-		}
-		if attempt <= 4 && d < prev/2 {
-			t.Errorf("defaultBackoff(%d) = %v, shrank from %v", attempt, d, prev)
-		}
-		prev = d
-	}
-}
-
-// TestErrorsNeverCarryKey checks that errors name the provider and status,
-// and that neither errors, printed configs nor logs reveal the key, even
-// when the server echoes it.
 func TestErrorsNeverCarryKey(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -392,7 +352,7 @@ func TestReadStream(t *testing.T) {
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("readStream error = %v, want error %v", err, tt.wantErr)
 			}
-			if err != nil && retryable(err) != tt.retryable {
+			if err != nil && openai.Retryable(err) != tt.retryable {
 				t.Errorf("retryable(%v) = %v, want %v", err, !tt.retryable, tt.retryable)
 			}
 			if got != tt.want {
@@ -538,19 +498,5 @@ func BenchmarkChatRoundTrip(b *testing.B) {
 			b.Fatal(err)
 		}
 		CheckCitations(answer, news)
-	}
-}
-
-func TestErrorMessage(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		`{"error":{"message":"model 'x' not found","type":"invalid_request_error"}}`: "model 'x' not found",
-		`{"error":"model \"x\" not found, try pulling it first"}`:                    `model "x" not found, try pulling it first`,
-		`<html>502 Bad Gateway</html>`:                                               `<html>502 Bad Gateway</html>`,
-		`{"detail":"Not Found"}`:                                                     `{"detail":"Not Found"}`,
-	} {
-		if got := errorMessage([]byte(in)); got != want {
-			t.Errorf("errorMessage(%s) = %q, want %q", in, got, want)
-		}
 	}
 }
