@@ -164,26 +164,7 @@ func TestEvalFloor(t *testing.T) {
 // measure indexes a corpus and returns its retrieval and answer figures.
 func measure(t *testing.T, corpus, questions string) map[string]float64 {
 	t.Helper()
-	arts, _, err := article.LoadPaths(t.Context(), []string{corpus})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(questions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	qs, err := eval.ReadQuestions(f, questions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, err := New(Options{Embedder: newFake(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ix.Add(t.Context(), arts, nil); err != nil {
-		t.Fatal(err)
-	}
+	ix, qs := indexSet(t, corpus, questions)
 	var answerable []eval.Question
 	for _, q := range qs {
 		if len(q.Gold) > 0 {
@@ -218,4 +199,31 @@ func measure(t *testing.T, corpus, questions string) map[string]float64 {
 		out["grounded_match"] = rep.GroundedMatch
 	}
 	return out
+}
+
+// indexSet indexes a shared corpus with the built-in embedder and reads its
+// questions.
+func indexSet(t *testing.T, corpus, questions string) (*Index, []eval.Question) {
+	t.Helper()
+	arts, _, err := article.LoadPaths(t.Context(), []string{corpus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(questions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	qs, err := eval.ReadQuestions(f, questions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := New(Options{Embedder: newFake(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Add(t.Context(), arts, nil); err != nil {
+		t.Fatal(err)
+	}
+	return ix, qs
 }

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/veille/veille/rag/article"
 	"github.com/veille/veille/rag/eval"
 	"github.com/veille/veille/rag/extract"
 )
@@ -64,26 +63,7 @@ func trainingSet(t *testing.T, corpus, questions string) ([][]extract.Candidate,
 	if _, err := os.Stat(corpus); err != nil {
 		t.Skipf("no training set: %v", err)
 	}
-	arts, _, err := article.LoadPaths(t.Context(), []string{corpus})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(questions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	qs, err := eval.ReadQuestions(f, questions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, err := New(Options{Embedder: newFake(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ix.Add(t.Context(), arts, nil); err != nil {
-		t.Fatal(err)
-	}
+	ix, qs := indexSet(t, corpus, questions)
 	eng := NewEngine(ix, nil, nil)
 	m := eval.MatchFor(qs)
 	var cands [][]extract.Candidate
