@@ -90,110 +90,144 @@ const (
 // Candidates returns every sentence of docs with its features, in reading
 // order (doc, then position).
 func Candidates(q Query, docs []Doc) []Candidate {
-	var total float64
-	for _, w := range q.Weights {
-		total += w
-	}
-	if total == 0 || len(docs) == 0 {
+	sc := newScorer(q)
+	if sc.total == 0 || len(docs) == 0 {
 		return nil
-	}
-	qset := map[string]bool{}
-	for _, g := range q.Groups {
-		for _, t := range g {
-			qset[t] = true
-		}
-	}
-	focus := map[string]bool{}
-	for _, f := range q.Focus {
-		focus[f] = true
 	}
 	var all []Candidate
 	for di, d := range docs {
-		first := len(all)
-		// The text is analysed once; each sentence takes its tokens.
-		docToks := d.Tokens
-		if docToks == nil {
-			docToks = analyze.Tokens(d.Text, d.Lang)
-		}
-		dterms := termSet(d.Title, d.Lang)
-		for _, t := range docToks {
-			dterms[t.Term] = true
-		}
-		docCov := coverage(q, dterms, total)
-		docNames := namesIn(q.Names, d)
-		next := 0
-		for _, c := range split(di, d) {
-			toks := sentenceTokens(docToks, &next, c.Start, c.End)
-			have := map[string]bool{}
-			novel, hasFocus := 0, false
-			for _, t := range toks {
-				have[t.Term] = true
-				if !qset[t.Term] {
-					novel++
-				}
-				hasFocus = hasFocus || focus[t.Term]
-			}
-			c.Cov = coverage(q, have, total)
-			c.Evidence = evidence(q.Type, focus, c.Text, toks, qset)
-			x := &c.X
-			x[fCov] = c.Cov
-			x[fEvidence] = c.Evidence
-			if len(toks) > 0 {
-				x[fNovelty] = float64(novel) / float64(len(toks))
-			}
-			x[fFocus] = b2f(hasFocus)
-			for pi, p := range d.Passages {
-				if p[0] <= c.Start && c.End <= p[1] {
-					x[fPassage] = 1 / float64(pi+1)
-					break
-				}
-			}
-			x[fDocCov] = docCov
-			x[fRank] = float64(di) / 2
-			x[fNoCov] = b2f(c.Cov == 0)
-			x[fRestate] = b2f(c.Cov > 0.6 && c.Evidence == 0 && x[fNovelty] < 0.5)
-			x[fEvidenceCov] = c.Evidence * c.Cov
-			x[fLead] = b2f(c.Idx == 0 || c.Idx == 1 && c.Para == 0)
-			x[fLength] = min(1, float64(utf8.RuneCountInString(c.Text))/300)
-			x[fPairs] = pairs(q.Terms, toks)
-			x[fMass] = min(1, c.Cov*total/20)
-			x[fNames] = docNames
-			all = append(all, c)
-		}
-		sents := all[first:]
-		// Under a heading that announces this kind of answer, the first
-		// sentences are answers of it.
-		under := -1
-		for i := range sents {
-			if sents[i].Heading {
-				under = -1
-				if announces(q.Type, sents[i].Text) {
-					under = i
-				}
-				continue
-			}
-			if under >= 0 && i-under <= headingReach && sents[i].Evidence < headingEvidence {
-				sents[i].Evidence = headingEvidence
-				sents[i].X[fEvidence] = headingEvidence
-				sents[i].X[fEvidenceCov] = headingEvidence * sents[i].Cov
-			}
-		}
-		for i := range sents {
-			for k, w := range []float64{1, 0.6} {
-				j := i - 1 - k
-				if j < 0 {
-					break
-				}
-				if sents[j].Para == sents[i].Para || sents[j].Heading {
-					sents[i].X[fCtx] = max(sents[i].X[fCtx], w*sents[j].Cov)
-				}
-			}
-			if i+1 < len(sents) && sents[i+1].Para == sents[i].Para {
-				sents[i].X[fNextCov] = sents[i+1].Cov
-			}
-		}
+		sents := sc.doc(di, d)
+		markUnderHeadings(q.Type, sents)
+		addContext(sents)
+		all = append(all, sents...)
 	}
 	return all
+}
+
+// scorer holds what scoring a sentence needs of the question.
+type scorer struct {
+	q           Query
+	total       float64 // the question's idf mass
+	qset, focus map[string]bool
+}
+
+func newScorer(q Query) *scorer {
+	sc := &scorer{q: q, qset: map[string]bool{}, focus: map[string]bool{}}
+	for _, w := range q.Weights {
+		sc.total += w
+	}
+	for _, g := range q.Groups {
+		for _, t := range g {
+			sc.qset[t] = true
+		}
+	}
+	for _, f := range q.Focus {
+		sc.focus[f] = true
+	}
+	return sc
+}
+
+// doc returns the sentences of the di-th doc with their own features (not
+// yet those that depend on their neighbours).
+func (sc *scorer) doc(di int, d Doc) []Candidate {
+	// The text is analysed once; each sentence takes its tokens.
+	docToks := d.Tokens
+	if docToks == nil {
+		docToks = analyze.Tokens(d.Text, d.Lang)
+	}
+	dterms := termSet(d.Title, d.Lang)
+	for _, t := range docToks {
+		dterms[t.Term] = true
+	}
+	docCov := coverage(sc.q, dterms, sc.total)
+	docNames := namesIn(sc.q.Names, d)
+	var out []Candidate
+	next := 0
+	for _, c := range split(di, d) {
+		sc.sentence(&c, d, sentenceTokens(docToks, &next, c.Start, c.End))
+		c.X[fDocCov] = docCov
+		c.X[fRank] = float64(di) / 2
+		c.X[fNames] = docNames
+		out = append(out, c)
+	}
+	return out
+}
+
+// sentence fills the features c has on its own.
+func (sc *scorer) sentence(c *Candidate, d Doc, toks []analyze.Token) {
+	q := sc.q
+	have := map[string]bool{}
+	novel, hasFocus := 0, false
+	for _, t := range toks {
+		have[t.Term] = true
+		if !sc.qset[t.Term] {
+			novel++
+		}
+		hasFocus = hasFocus || sc.focus[t.Term]
+	}
+	c.Cov = coverage(q, have, sc.total)
+	c.Evidence = evidence(q.Type, sc.focus, c.Text, toks, sc.qset)
+	x := &c.X
+	x[fCov] = c.Cov
+	x[fEvidence] = c.Evidence
+	if len(toks) > 0 {
+		x[fNovelty] = float64(novel) / float64(len(toks))
+	}
+	x[fFocus] = b2f(hasFocus)
+	for pi, p := range d.Passages {
+		if p[0] <= c.Start && c.End <= p[1] {
+			x[fPassage] = 1 / float64(pi+1)
+			break
+		}
+	}
+	x[fNoCov] = b2f(c.Cov == 0)
+	x[fRestate] = b2f(c.Cov > 0.6 && c.Evidence == 0 && x[fNovelty] < 0.5)
+	x[fEvidenceCov] = c.Evidence * c.Cov
+	x[fLead] = b2f(c.Idx == 0 || c.Idx == 1 && c.Para == 0)
+	x[fLength] = min(1, float64(utf8.RuneCountInString(c.Text))/300)
+	x[fPairs] = pairs(q.Terms, toks)
+	x[fMass] = min(1, c.Cov*sc.total/20)
+}
+
+// markUnderHeadings gives the first sentences under a heading that announces
+// answers of type t ("Pourquoi ça marche", "Les bons réflexes") evidence of
+// that type.
+func markUnderHeadings(t question.Type, sents []Candidate) {
+	under := -1
+	for i := range sents {
+		if sents[i].Heading {
+			under = -1
+			if announces(t, sents[i].Text) {
+				under = i
+			}
+			continue
+		}
+		if under >= 0 && i-under <= headingReach && sents[i].Evidence < headingEvidence {
+			sents[i].Evidence = headingEvidence
+			sents[i].X[fEvidence] = headingEvidence
+			sents[i].X[fEvidenceCov] = headingEvidence * sents[i].Cov
+		}
+	}
+}
+
+// addContext sets the features a sentence takes from its neighbours in the
+// same paragraph (or the heading over it): the coverage of the two before
+// and of the one after.
+func addContext(sents []Candidate) {
+	for i := range sents {
+		for k, w := range []float64{1, 0.6} {
+			j := i - 1 - k
+			if j < 0 {
+				break
+			}
+			if sents[j].Para == sents[i].Para || sents[j].Heading {
+				sents[i].X[fCtx] = max(sents[i].X[fCtx], w*sents[j].Cov)
+			}
+		}
+		if i+1 < len(sents) && sents[i+1].Para == sents[i].Para {
+			sents[i].X[fNextCov] = sents[i+1].Cov
+		}
+	}
 }
 
 // sentenceTokens returns the tokens of docToks within [start, end), with
