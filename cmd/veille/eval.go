@@ -39,42 +39,56 @@ func (a *app) eval(ctx context.Context, args []string) error {
 	if *k < 1 || *k > 50 {
 		return usagef("-k must be between 1 and 50, not %d", *k)
 	}
-	qf, err := os.Open(*questions)
+	ix, qs, err := a.evalIndex(ctx, *corpus, *questions)
 	if err != nil {
-		return fmt.Errorf("eval: %w", err)
+		return err
 	}
-	qs, err := eval.ReadQuestions(qf, *questions)
+	if *answers {
+		return a.evalAnswers(ctx, ix, qs, *predictions, *asJSON)
+	}
+	return a.evalRankings(ctx, ix, qs, rag.SearchOptions{K: *k, Retriever: *retriever}, *predictions, *asJSON)
+}
+
+// evalIndex reads the questions and indexes the corpus in memory.
+func (a *app) evalIndex(ctx context.Context, corpus, questions string) (*rag.Index, []eval.Question, error) {
+	qf, err := os.Open(questions)
+	if err != nil {
+		return nil, nil, fmt.Errorf("eval: %w", err)
+	}
+	qs, err := eval.ReadQuestions(qf, questions)
 	qf.Close()
 	if err != nil {
-		return fmt.Errorf("eval: %w", err)
+		return nil, nil, fmt.Errorf("eval: %w", err)
 	}
-	arts, problems, err := article.LoadPaths(ctx, []string{*corpus})
+	arts, problems, err := article.LoadPaths(ctx, []string{corpus})
 	if err != nil {
-		return fmt.Errorf("eval: %w", err)
+		return nil, nil, fmt.Errorf("eval: %w", err)
 	}
 	for _, p := range problems {
 		fmt.Fprintf(a.stderr, "skipped %v\n", p)
 	}
 	opts, err := a.indexOptions()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	ix, err := rag.New(opts)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	start := time.Now()
 	res, err := ix.Add(ctx, arts, a.progress("Indexing", len(arts)))
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	a.log.Info("eval corpus indexed", "articles", res.Added, "chunks", res.Chunks, "elapsed_ms", time.Since(start).Milliseconds())
-	if *answers {
-		return a.evalAnswers(ctx, ix, qs, *predictions, *asJSON)
-	}
-	start = time.Now()
+	return ix, qs, nil
+}
+
+// evalRankings ranks every question and prints Recall@k and MRR@10.
+func (a *app) evalRankings(ctx context.Context, ix *rag.Index, qs []eval.Question, opts rag.SearchOptions, predictions string, asJSON bool) error {
+	start := time.Now()
 	preds, err := eval.Run(ctx, qs, func(ctx context.Context, q eval.Question) ([]string, error) {
-		hits, err := ix.Search(ctx, q.Question, rag.SearchOptions{K: *k, Retriever: *retriever})
+		hits, err := ix.Search(ctx, q.Question, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -88,13 +102,13 @@ func (a *app) eval(ctx context.Context, args []string) error {
 		return fmt.Errorf("eval: %w", err)
 	}
 	a.log.Info("eval questions ranked", "questions", len(qs), "elapsed_ms", time.Since(start).Milliseconds())
-	if *predictions != "" {
-		if err := writePredictions(*predictions, preds); err != nil {
+	if predictions != "" {
+		if err := writePredictions(predictions, preds); err != nil {
 			return err
 		}
 	}
 	rep := eval.Score(qs, preds)
-	if *asJSON {
+	if asJSON {
 		return writeJSON(a.stdout, rep)
 	}
 	fmt.Fprintf(a.stdout, "%-6s %5s %9s %9s %9s %7s\n", "subset", "n", "Recall@1", "Recall@5", "Recall@10", "MRR@10")
