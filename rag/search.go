@@ -124,6 +124,17 @@ func (ix *Index) retrieve(ctx context.Context, q string, opts SearchOptions, n, 
 	if count == 0 {
 		return nil, nil
 	}
+	dense, err := ix.denseLocked(ctx, qv, opts, n, count, keep, where)
+	if err != nil {
+		return nil, err
+	}
+	lex, articles := ix.lexicalLocked(terms, opts, n, keep)
+	return ix.passagesLocked(ctx, ix.opts.fusion.fuse(dense, lex, articles), n, k), nil
+}
+
+// denseLocked ranks up to n chunks by their vectors: through rag/vecindex,
+// or chromem-go's own scan for the "chromem" retriever; none for "lexical".
+func (ix *Index) denseLocked(ctx context.Context, qv []float32, opts SearchOptions, n, count int, keep func(string) bool, where map[string]string) ([]ranked, error) {
 	var dense []ranked
 	switch opts.Retriever {
 	case "lexical":
@@ -157,21 +168,29 @@ func (ix *Index) retrieve(ctx context.Context, q string, opts SearchOptions, n, 
 			}
 		}
 	}
-	var lex []ranked
+	return dense, nil
+}
+
+// lexicalLocked ranks up to n chunks and n articles by BM25, as the
+// retriever asks.
+func (ix *Index) lexicalLocked(terms []string, opts SearchOptions, n int, keep func(string) bool) (lex, articles []ranked) {
 	if opts.Retriever == "" || opts.Retriever == "hybrid" || opts.Retriever == "lexical" {
 		for _, r := range ix.lex.Search(terms, n, keep) {
 			lex = append(lex, ranked{id: r.ID, score: r.Score})
 		}
 	}
-	var articles []ranked
 	if ix.opts.fusion.docWeight > 0 && (opts.Retriever == "" || opts.Retriever == "hybrid") {
 		keepArticle := func(id string) bool { return keep(chunkID(id, 0)) }
 		for _, r := range ix.doc.Search(terms, n, keepArticle) {
 			articles = append(articles, ranked{id: r.ID, score: r.Score})
 		}
 	}
-	cands := ix.opts.fusion.fuse(dense, lex, articles)
+	return lex, articles
+}
 
+// passagesLocked reads back the best fused candidates as passages, best
+// first: at most n looked at, passagesPerHit per article, k articles.
+func (ix *Index) passagesLocked(ctx context.Context, cands map[string]*scored, n, k int) []Passage {
 	list := make([]*scored, 0, len(cands))
 	for _, s := range cands {
 		list = append(list, s)
@@ -202,7 +221,7 @@ func (ix *Index) retrieve(ctx context.Context, q string, opts SearchOptions, n, 
 		p.Lexical = s.lex
 		out = append(out, p)
 	}
-	return out, nil
+	return out
 }
 
 // filterLocked turns options into a chunk predicate (for BM25 and the
