@@ -173,7 +173,7 @@ func New(cfg Config, p Pipeline) (*Bot, error) {
 	if token == "" {
 		problems = append(problems, errors.New("token is empty"))
 	}
-	if cfg.GuildID != "" && !isSnowflake(cfg.GuildID) {
+	if cfg.GuildID != "" && !IsSnowflake(cfg.GuildID) {
 		problems = append(problems, fmt.Errorf("guild ID %q is not a Discord ID", cfg.GuildID))
 	}
 	var base *url.URL
@@ -252,7 +252,8 @@ func orDefault[T comparable](v, def T) T {
 	return v
 }
 
-func isSnowflake(s string) bool {
+// IsSnowflake reports whether s reads as a Discord ID (5 to 20 digits).
+func IsSnowflake(s string) bool {
 	if len(s) < 5 || len(s) > 20 {
 		return false
 	}

@@ -152,9 +152,9 @@ func nameIn(name string, arts []*storedArticle, terms []map[string]bool) bool {
 		// "Porsche Hans Herrmann" is given by "Hans Herrmann"; "France
 		// Travail" is not by "France" and "travail" apart.
 		for _, a := range arts {
-			text := " " + plainWords(a.Title+" "+a.Text) + " "
+			text := " " + analyze.PlainWords(a.Title+" "+a.Text) + " "
 			for i := 0; i+1 < len(words); i++ {
-				if strings.Contains(text, " "+plainWords(words[i]+" "+words[i+1])+" ") {
+				if strings.Contains(text, " "+analyze.PlainWords(words[i]+" "+words[i+1])+" ") {
 					return true
 				}
 			}
@@ -188,14 +188,6 @@ func nameIn(name string, arts []*storedArticle, terms []map[string]bool) bool {
 		}
 	}
 	return false
-}
-
-// plainWords folds s and keeps its words (letters and digits) separated by
-// single spaces.
-func plainWords(s string) string {
-	return strings.Join(strings.FieldsFunc(analyze.Fold(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	}), " ")
 }
 
 func allCaps(words []string) bool {
@@ -245,26 +237,11 @@ func (ix *Index) extractAnswer(ctx context.Context, q, retrieval string, hits []
 		ans.Closest = hits
 		return ans
 	}
-	num := map[int]int{} // hit rank → citation number
-	var b strings.Builder
-	for _, p := range picks {
-		n, ok := num[p.Doc]
-		if !ok {
-			n = len(num) + 1
-			num[p.Doc] = n
-			h := hits[p.Doc]
-			ans.Citations = append(ans.Citations, Citation{
-				N: n, ArticleID: h.ArticleID, Title: h.Title, URL: h.URL,
-				Source: h.Source, Published: h.Published, Passage: citedPassage(h, docs[p.Doc].Text, p),
-			})
-		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "%s [%d]", p.Text, n)
+	quotes := make([]quote, len(picks))
+	for i, p := range picks {
+		quotes[i] = quote{hit: p.Doc, text: p.Text, passage: citedPassage(hits[p.Doc], docs[p.Doc].Text, p)}
 	}
-	ans.Text = b.String()
-	ans.Grounded = true
+	num := writeQuotes(&ans, hits, quotes)
 	ans.Note = quotingNote(qa.Lang, hits, num)
 	return ans
 }
@@ -346,6 +323,37 @@ func (ix *Index) extractInputs(q, retrieval string, hits []Hit) (extract.Query, 
 		}
 	}
 	return query, docs
+}
+
+// quote is one sentence of an extractive answer: its text, the rank of the
+// hit it comes from, and the passage its citation shows.
+type quote struct {
+	hit           int
+	text, passage string
+}
+
+// writeQuotes sets ans's text to the quotes, each followed by its article's
+// [n] (numbered by first quote), and its citations, and marks it grounded.
+// It returns the citation number of each quoted hit rank.
+func writeQuotes(ans *Answer, hits []Hit, quotes []quote) map[int]int {
+	num := map[int]int{}
+	parts := make([]string, 0, len(quotes))
+	for _, q := range quotes {
+		n, ok := num[q.hit]
+		if !ok {
+			n = len(num) + 1
+			num[q.hit] = n
+			h := hits[q.hit]
+			ans.Citations = append(ans.Citations, Citation{
+				N: n, ArticleID: h.ArticleID, Title: h.Title, URL: h.URL,
+				Source: h.Source, Published: h.Published, Passage: q.passage,
+			})
+		}
+		parts = append(parts, fmt.Sprintf("%s [%d]", q.text, n))
+	}
+	ans.Text = strings.Join(parts, " ")
+	ans.Grounded = true
+	return num
 }
 
 // citedPassage is the retrieved passage that holds a picked sentence, or

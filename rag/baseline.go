@@ -53,22 +53,10 @@ func (ix *Index) BaselineAnswer(ctx context.Context, question string) (Answer, e
 		return ans, nil
 	}
 	slices.SortStableFunc(cands, func(a, b cand) int { return cmp.Compare(b.score, a.score) })
-	num := map[int]int{}
-	var parts []string
+	var quotes []quote
 	for _, c := range cands[:min(2, len(cands))] {
-		n, ok := num[c.hit]
-		if !ok {
-			n = len(num) + 1
-			num[c.hit] = n
-			h := hits[c.hit]
-			ans.Citations = append(ans.Citations, Citation{
-				N: n, ArticleID: h.ArticleID, Title: h.Title, URL: h.URL,
-				Source: h.Source, Published: h.Published, Passage: h.Passages[c.passage].Text,
-			})
-		}
-		parts = append(parts, fmt.Sprintf("%s [%d]", c.text, n))
+		quotes = append(quotes, quote{hit: c.hit, text: c.text, passage: hits[c.hit].Passages[c.passage].Text})
 	}
-	ans.Text = strings.Join(parts, " ")
-	ans.Grounded = true
+	writeQuotes(&ans, hits, quotes)
 	return ans, nil
 }

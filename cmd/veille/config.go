@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // digests use IANA zones even on hosts without zone files
+
+	"github.com/veille/veille/bot"
 )
 
 // Config is everything Veille reads from the environment (and .env).
@@ -104,10 +106,10 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			r.bad(u.name, "%q is not an http(s) URL", u.val)
 		}
 	}
-	if c.DiscordGuildID != "" && !isSnowflake(c.DiscordGuildID) {
+	if c.DiscordGuildID != "" && !bot.IsSnowflake(c.DiscordGuildID) {
 		r.bad("DISCORD_GUILD_ID", "%q is not a Discord ID (digits)", c.DiscordGuildID)
 	}
-	if c.DigestChannelID != "" && !isSnowflake(c.DigestChannelID) {
+	if c.DigestChannelID != "" && !bot.IsSnowflake(c.DigestChannelID) {
 		r.bad("DIGEST_CHANNEL_ID", "%q is not a Discord ID (digits)", c.DigestChannelID)
 	}
 	r.model(&c)

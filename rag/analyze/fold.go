@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -16,6 +17,15 @@ func Fold(s string) string {
 		return s
 	}
 	return string(appendFold(make([]byte, 0, len(s)+4), s))
+}
+
+// PlainWords returns s folded, its words (letters, digits and the $ of
+// identifiers such as Lapsus$) separated by single spaces: the form in
+// which a name is looked for in a text, whatever the punctuation around it.
+func PlainWords(s string) string {
+	return strings.Join(strings.FieldsFunc(Fold(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '$'
+	}), " ")
 }
 
 // AppendFold appends Fold(s) to dst, for callers that fold in a loop and

@@ -348,20 +348,12 @@ func namesIn(names []string, d Doc) float64 {
 	if len(names) == 0 {
 		return 1
 	}
-	text := " " + plainWords(d.Title+" "+d.Text) + " "
+	text := " " + analyze.PlainWords(d.Title+" "+d.Text) + " "
 	found := 0
 	for _, n := range names {
-		if strings.Contains(text, " "+plainWords(n)+" ") {
+		if strings.Contains(text, " "+analyze.PlainWords(n)+" ") {
 			found++
 		}
 	}
 	return float64(found) / float64(len(names))
-}
-
-// plainWords folds s and keeps its words (letters, digits, $) separated by
-// single spaces.
-func plainWords(s string) string {
-	return strings.Join(strings.FieldsFunc(analyze.Fold(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '$'
-	}), " ")
 }
