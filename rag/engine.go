@@ -96,6 +96,19 @@ func (e *Engine) AskStream(ctx context.Context, question string, opts SearchOpti
 	}
 	retrieval := e.retrieval(ctx, q, &opts)
 	ans, err := e.answer(ctx, q, retrieval, opts, onDelta)
+	// A question that names the year of an event ("maire de Shanghai en
+	// 2010") may be answered by an undated reference article when no
+	// article dated in the range answers it; the filter line says so.
+	// Relative times ("hier", "last week") are about the news of those
+	// days: undated articles never answer them.
+	if err == nil && !ans.Grounded && opts.inferred && opts.absolute {
+		wide := opts
+		wide.undated = true
+		var more Answer
+		if more, err = e.answer(ctx, q, retrieval, wide, onDelta); err == nil && more.Grounded {
+			ans, opts = more, wide
+		}
+	}
 	ans.Filter = opts.Filter()
 	return ans, err
 }
@@ -177,7 +190,7 @@ func (e *Engine) retrieval(ctx context.Context, q string, opts *SearchOptions) s
 	text := q
 	if opts.Since.IsZero() && opts.Until.IsZero() {
 		if r, rest, ok := when.Parse(q, e.now(), e.loc); ok {
-			opts.Since, opts.Until, opts.inferred = r.Since, r.Until, true
+			opts.Since, opts.Until, opts.inferred, opts.absolute = r.Since, r.Until, true, r.Absolute
 			// News reports follow events: an attack "en mars 2024" may be
 			// reported in April. A past month or year lets a month more
 			// of articles in.

@@ -3,7 +3,10 @@
 // retrieved.
 package rag
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Passage is one retrieved chunk of an article, with its provenance.
 type Passage struct {
@@ -54,6 +57,13 @@ type SearchOptions struct {
 	// asked for. Undated articles never pass it: nothing says they fall in
 	// the period.
 	inferred bool
+	// absolute marks an inferred filter whose expression writes its year
+	// ("en mars 2024"): the time of an event, which an undated reference
+	// article may describe as well as the news of the day.
+	absolute bool
+	// undated lets undated articles through an inferred filter: the second
+	// try of an absolute one, when no article dated in the range answers.
+	undated bool
 }
 
 // Filter returns the date filter opts apply, nil when none.
@@ -61,7 +71,7 @@ func (o SearchOptions) Filter() *DateFilter {
 	if o.Since.IsZero() && o.Until.IsZero() {
 		return nil
 	}
-	return &DateFilter{Since: o.Since, Until: o.Until, FromQuestion: o.inferred}
+	return &DateFilter{Since: o.Since, Until: o.Until, FromQuestion: o.inferred, Undated: o.undated}
 }
 
 // DateFilter is a date range an answer or a search was restricted to.
@@ -71,6 +81,10 @@ type DateFilter struct {
 	// FromQuestion is true when the range was read from the question
 	// ("en mars 2024") rather than asked for with a flag or option.
 	FromQuestion bool
+	// Undated is true when undated articles were let through as well: the
+	// question names the year of an event ("en 2010") and no article
+	// dated in the range answered it.
+	Undated bool
 }
 
 // Describe says, in one short line in lang ("fr" or "en"), which articles
@@ -93,13 +107,16 @@ func (f *DateFilter) Describe(lang string) string {
 	default:
 		span = "publiés jusqu’au " + day(last)
 	}
-	if lang == "en" {
-		if f.FromQuestion {
-			return "Only articles " + span + " (read from the question)."
-		}
+	switch {
+	case lang == "en" && f.Undated:
+		return "No article " + span + " answers; undated articles are quoted (date read from the question)."
+	case lang == "en" && f.FromQuestion:
+		return "Only articles " + span + " (read from the question)."
+	case lang == "en":
 		return "Only articles " + span + "."
-	}
-	if f.FromQuestion {
+	case f.Undated:
+		return "Aucun article " + strings.Replace(span, "publiés", "publié", 1) + " ne répond ; des articles non datés sont cités (date lue dans la question)."
+	case f.FromQuestion:
 		return "Seuls les articles " + span + " sont retenus (d’après la question)."
 	}
 	return "Seuls les articles " + span + " sont retenus."

@@ -262,7 +262,7 @@ func (ix *Index) filterLocked(opts SearchOptions) (func(string) bool, map[string
 			return false
 		}
 		if opts.inferred && a.Published.IsZero() {
-			return false
+			return opts.undated
 		}
 		t := a.when()
 		return (opts.Since.IsZero() || !t.Before(opts.Since)) &&

@@ -38,6 +38,9 @@ type filterOut struct {
 	Since        *string `json:"since"`
 	Until        *string `json:"until"`
 	FromQuestion bool    `json:"from_question"`
+	// Undated is true when undated articles were let through: no article
+	// dated in the range answered a question naming an event's year.
+	Undated bool `json:"undated"`
 }
 
 type resultOut struct {
@@ -70,7 +73,7 @@ func askJSON(ans rag.Answer) askOut {
 		out.Closest = append(out.Closest, hitOut(h))
 	}
 	if f := ans.Filter; f != nil {
-		out.Filter = &filterOut{Since: dayOut(f.Since), Until: dayOut(f.Until), FromQuestion: f.FromQuestion}
+		out.Filter = &filterOut{Since: dayOut(f.Since), Until: dayOut(f.Until), FromQuestion: f.FromQuestion, Undated: f.Undated}
 	}
 	return out
 }

@@ -124,7 +124,7 @@ func (p *parser) resolve(d date) Range {
 	switch {
 	case !d.hasM:
 		s := time.Date(d.y, 1, 1, 0, 0, 0, 0, loc)
-		return Range{s, s.AddDate(1, 0, 0)}
+		return Range{Since: s, Until: s.AddDate(1, 0, 0), Absolute: true}
 	case !d.hasD:
 		y := d.y
 		if !d.hasY {
@@ -134,7 +134,7 @@ func (p *parser) resolve(d date) Range {
 			}
 		}
 		s := time.Date(y, d.m, 1, 0, 0, 0, 0, loc)
-		return Range{s, s.AddDate(0, 1, 0)}
+		return Range{Since: s, Until: s.AddDate(0, 1, 0), Absolute: d.hasY}
 	}
 	y := d.y
 	if !d.hasY {
@@ -149,5 +149,5 @@ func (p *parser) resolve(d date) Range {
 		}
 	}
 	s := time.Date(y, d.m, d.d, 0, 0, 0, 0, loc)
-	return Range{s, s.AddDate(0, 0, 1)}
+	return Range{Since: s, Until: s.AddDate(0, 0, 1), Absolute: d.hasY}
 }

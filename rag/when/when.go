@@ -18,6 +18,10 @@ import (
 // Range is a half-open interval [Since, Until); a zero bound is open.
 type Range struct {
 	Since, Until time.Time
+	// Absolute is true when the expression writes its year ("en 2020",
+	// "March 2021", "entre 2019 et 2021"): it names the time of an event
+	// rather than a span relative to today ("hier", "last week").
+	Absolute bool
 }
 
 // Parse finds the time expression in q, relative to now in loc, and returns
@@ -180,23 +184,23 @@ func (p *parser) period(per period) Range {
 	year := time.Date(d.Year(), 1, 1, 0, 0, 0, 0, p.loc)
 	switch per {
 	case yesterday:
-		return Range{d.AddDate(0, 0, -1), d}
+		return Range{Since: d.AddDate(0, 0, -1), Until: d}
 	case dayBeforeYesterday:
-		return Range{d.AddDate(0, 0, -2), d.AddDate(0, 0, -1)}
+		return Range{Since: d.AddDate(0, 0, -2), Until: d.AddDate(0, 0, -1)}
 	case thisWeek:
-		return Range{monday, monday.AddDate(0, 0, 7)}
+		return Range{Since: monday, Until: monday.AddDate(0, 0, 7)}
 	case lastWeek:
-		return Range{monday.AddDate(0, 0, -7), monday}
+		return Range{Since: monday.AddDate(0, 0, -7), Until: monday}
 	case thisMonth:
-		return Range{month, month.AddDate(0, 1, 0)}
+		return Range{Since: month, Until: month.AddDate(0, 1, 0)}
 	case lastMonth:
-		return Range{month.AddDate(0, -1, 0), month}
+		return Range{Since: month.AddDate(0, -1, 0), Until: month}
 	case thisYear:
-		return Range{year, year.AddDate(1, 0, 0)}
+		return Range{Since: year, Until: year.AddDate(1, 0, 0)}
 	case lastYear:
-		return Range{year.AddDate(-1, 0, 0), year}
+		return Range{Since: year.AddDate(-1, 0, 0), Until: year}
 	}
-	return Range{d, d.AddDate(0, 0, 1)}
+	return Range{Since: d, Until: d.AddDate(0, 0, 1)}
 }
 
 // countUnit reads "3 jours", "deux mois", "24 heures" or "24h" at word i.
@@ -304,7 +308,7 @@ func (p *parser) since(i int) (int, Range, bool) {
 	}
 	k, _ := p.seq(j, "le|the?")
 	if e, d, ok := p.date(k, true); ok && e > best {
-		best, r, found = e, Range{Since: p.resolve(d).Since}, true
+		best, r, found = e, Range{Since: p.resolve(d).Since, Absolute: d.hasY}, true
 	}
 	return best, r, found
 }
@@ -386,11 +390,11 @@ func (p *parser) bounded(i int) (int, Range, bool) {
 	r := p.resolve(d)
 	switch kind {
 	case 1:
-		return e, Range{Since: r.Until}, true
+		return e, Range{Since: r.Until, Absolute: r.Absolute}, true
 	case 2:
-		return e, Range{Until: r.Until}, true
+		return e, Range{Until: r.Until, Absolute: r.Absolute}, true
 	}
-	return e, Range{Until: r.Since}, true
+	return e, Range{Until: r.Since, Absolute: r.Absolute}, true
 }
 
 // between reads "entre 2019 et 2021", "between March and May 2021",
@@ -426,7 +430,7 @@ func (p *parser) between(i int) (int, Range, bool) {
 		}
 	}
 	a, b := p.resolve(from), p.resolve(to)
-	r := Range{Since: a.Since, Until: b.Until}
+	r := Range{Since: a.Since, Until: b.Until, Absolute: a.Absolute && b.Absolute}
 	if b.Since.Before(r.Since) {
 		r.Since = b.Since
 	}

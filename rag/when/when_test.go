@@ -156,6 +156,7 @@ func TestParse(t *testing.T) {
 			if !ok {
 				t.Fatalf("Parse(%q) found nothing", q)
 			}
+			got.Absolute = false // TestParseAbsolute
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Parse(%q) range (-want +got):\n%s", q, diff)
 			}
@@ -199,6 +200,36 @@ func TestParseNothing(t *testing.T) {
 	}
 }
 
+// An expression that writes its year names when an event happened; one
+// relative to today names a span of recent news.
+func TestParseAbsolute(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		q    string
+		want bool
+	}{
+		{"Qui était le maire de Shanghai en 2010 ?", true},
+		{"Quelle entreprise la CNIL a-t-elle sanctionnée en mars 2024 ?", true},
+		{"Which botnet was taken down in April 2025?", true},
+		{"Qui a piraté Nvidia le 3 mars 2022 ?", true},
+		{"Qu'est-ce qui a été piraté entre janvier et juin 2026 ?", true},
+		{"Qui a piraté Nvidia depuis 2019 ?", true},
+		{"Qui a piraté Nvidia avant 2021 ?", true},
+		{"Quelle société a été chiffrée hier ?", false},
+		{"What was hacked last week?", false},
+		{"Qui a été sanctionné en mars ?", false},
+		{"Qui a été piraté le 3 mars ?", false},
+		{"Quoi de neuf depuis 3 jours ?", false},
+		{"Qu'est-ce qui a été piraté entre janvier et juin ?", false},
+	}
+	for _, tt := range tests {
+		r, _, ok := Parse(tt.q, now, time.UTC)
+		if !ok || r.Absolute != tt.want {
+			t.Errorf("Parse(%q) = %+v, %v; want Absolute %v", tt.q, r, ok, tt.want)
+		}
+	}
+}
+
 func TestParseWeekStartsOnMonday(t *testing.T) {
 	t.Parallel()
 	paris := mustLoad(t, "Europe/Paris")
@@ -211,8 +242,8 @@ func TestParseWeekStartsOnMonday(t *testing.T) {
 		t.Run(now.Weekday().String(), func(t *testing.T) {
 			t.Parallel()
 			for q, want := range map[string]Range{
-				"cette semaine": {monday, monday.AddDate(0, 0, 7)},
-				"last week":     {monday.AddDate(0, 0, -7), monday},
+				"cette semaine": {Since: monday, Until: monday.AddDate(0, 0, 7)},
+				"last week":     {Since: monday.AddDate(0, 0, -7), Until: monday},
 			} {
 				got, _, _ := Parse(q, now, paris)
 				if diff := cmp.Diff(want, got); diff != "" {
