@@ -82,7 +82,7 @@ func TestEventYearFallsBackToUndatedArticles(t *testing.T) {
 	note := article.Article{ID: "note", Title: "Note sur Karbon", Lang: "fr",
 		Text: "Le gang Karbon a chiffré les serveurs de la société Transalp. Le gang Karbon réclame une rançon."}
 	other := article.Article{ID: "other", Title: "Panne géante chez un opérateur", Lang: "fr",
-		Text: "Une panne a privé de réseau mobile des milliers d'abonnés pendant la nuit.",
+		Text:      "Une panne a privé de réseau mobile des milliers d'abonnés pendant la nuit.",
 		Published: time.Date(2025, 3, 17, 8, 0, 0, 0, time.UTC)}
 	if _, err := ix.Add(t.Context(), []article.Article{note, other}, nil); err != nil {
 		t.Fatal(err)

@@ -56,6 +56,8 @@ type Candidate struct {
 	// surely it holds an answer of the expected type outside them.
 	Cov, Evidence float64
 	X             [NumFeatures]float64
+	// Marks are its words that are question terms, in order.
+	Marks []Mark
 }
 
 // The features of a candidate, in X.
@@ -109,16 +111,20 @@ type scorer struct {
 	q           Query
 	total       float64 // the question's idf mass
 	qset, focus map[string]bool
+	group       map[string]int // term → its group in q.Groups
 }
 
 func newScorer(q Query) *scorer {
-	sc := &scorer{q: q, qset: map[string]bool{}, focus: map[string]bool{}}
+	sc := &scorer{q: q, qset: map[string]bool{}, focus: map[string]bool{}, group: map[string]int{}}
 	for _, w := range q.Weights {
 		sc.total += w
 	}
-	for _, g := range q.Groups {
+	for gi, g := range q.Groups {
 		for _, t := range g {
 			sc.qset[t] = true
+			if _, ok := sc.group[t]; !ok {
+				sc.group[t] = gi
+			}
 		}
 	}
 	for _, f := range q.Focus {
@@ -162,6 +168,8 @@ func (sc *scorer) sentence(c *Candidate, d Doc, toks []analyze.Token) {
 		have[t.Term] = true
 		if !sc.qset[t.Term] {
 			novel++
+		} else {
+			c.Marks = append(c.Marks, Mark{Start: t.Start, End: t.End, Group: sc.group[t.Term]})
 		}
 		hasFocus = hasFocus || sc.focus[t.Term]
 	}

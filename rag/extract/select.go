@@ -8,7 +8,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/veille/veille/rag/chunk"
 	"github.com/veille/veille/rag/question"
 )
 
@@ -24,11 +23,17 @@ type Pick struct {
 // lists get more room: their answer is spread over several sentences, and a
 // bulleted list is quoted item by item.
 const (
-	MaxSentence  = 320 // runes of a sentence kept before the ellipsis that marks its cut
-	budgetSingle = 420
+	budgetSingle = 400
 	maxSingle    = 3
 	budgetList   = 720
 	maxList      = 7
+	// MaxSentence is the most of a sentence quoted: a longer one is quoted
+	// from the part that holds the question's terms (see shown).
+	MaxSentence = 240
+	// minFill is the least room left in a one-fact answer's budget worth
+	// filling with the part of the next sentence that holds the
+	// question's terms.
+	minFill = 100
 )
 
 // limits returns the length and sentence budgets of an answer of type t.
@@ -64,25 +69,40 @@ func (m *Model) Select(q Query, docs []Doc) []Pick {
 	if best < 0 {
 		return nil
 	}
-	return choose(q.Type, all, scores, best, m.Second, m.CrossDoc)
+	return choose(q, all, scores, best, m.Second, m.CrossDoc)
 }
 
 // choose returns the best sentence and the others that complete it: for a
 // one-fact answer, a second sentence about as likely; for reasons, advice and
 // lists, the list the best sentence opens or belongs to, then the likeliest
 // sentences of its article that carry the same kind of answer.
-func choose(t question.Type, all []Candidate, scores []float64, best int, second, crossDoc float64) []Pick {
+func choose(q Query, all []Candidate, scores []float64, best int, second, crossDoc float64) []Pick {
+	t := q.Type
 	b := all[best]
 	picked := []int{best}
-	used := utf8.RuneCountInString(chunk.Clip(b.Text, MaxSentence+1))
+	limit := map[int]int{} // a sentence quoted shorter than MaxSentence to fill the budget
+	text := func(i int) string {
+		if l, ok := limit[i]; ok {
+			return shown(&all[i], q.Weights, l)
+		}
+		return shown(&all[i], q.Weights, MaxSentence)
+	}
+	used := utf8.RuneCountInString(text(best))
 	budget, most := limits(t)
 	add := func(i int) bool {
 		if len(picked) == most || slices.Contains(picked, i) {
 			return false
 		}
-		n := utf8.RuneCountInString(chunk.Clip(all[i].Text, MaxSentence+1))
+		n := utf8.RuneCountInString(text(i))
 		if used+n > budget {
-			return false
+			if !t.Multi() && budget-used >= minFill && len(all[i].Marks) > 0 {
+				limit[i] = budget - used
+				n = utf8.RuneCountInString(text(i))
+			}
+			if used+n > budget {
+				delete(limit, i)
+				return false
+			}
 		}
 		used += n
 		picked = append(picked, i)
@@ -141,7 +161,7 @@ func choose(t question.Type, all []Candidate, scores []float64, best int, second
 	out := make([]Pick, 0, len(picked))
 	for _, i := range picked {
 		s := all[i]
-		out = append(out, Pick{Doc: s.Doc, Start: s.Start, End: s.End, Text: chunk.Clip(s.Text, MaxSentence+1), Score: scores[i]})
+		out = append(out, Pick{Doc: s.Doc, Start: s.Start, End: s.End, Text: text(i), Score: scores[i]})
 	}
 	return out
 }
