@@ -119,4 +119,3 @@ func wordEnd(s string, end, core int) int {
 	}
 	return core
 }
-
