@@ -88,6 +88,10 @@ type Index struct {
 	// loaded chunks' embeddings are slices of (nil when read onto the heap).
 	// It is unmapped once col, which holds those slices, is collected.
 	mapped []byte
+	// quantised is the read-only mapping of the snapshot's quantised index
+	// that vec's int8 columns are slices of (nil when read onto the heap).
+	// It is unmapped once that vec is collected.
+	quantised []byte
 }
 
 // New returns an empty in-memory index.

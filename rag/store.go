@@ -17,7 +17,6 @@ import (
 	"github.com/veille/veille/rag/atomicfile"
 	"github.com/veille/veille/rag/embed"
 	"github.com/veille/veille/rag/lexical"
-	"github.com/veille/veille/rag/vecindex"
 )
 
 // SnapshotName is the index file inside a data directory.
@@ -276,7 +275,13 @@ func Load(ctx context.Context, path string, opts Options) (*Index, error) {
 	ix.man = snap.man
 	ix.lex = snap.lex
 	ix.doc = snap.doc
-	ix.vec = snap.vec
+	ix.vec, ix.quantised, err = openQuantised(f, snap.quantised, !opts.noMap)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("load index %s: %w", path, ctx.Err())
+		}
+		return nil, fmt.Errorf("load index: %w", damaged(path, "vector index section", true, err))
+	}
 	err = ix.loadChunks(ctx, f, snap)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -342,12 +347,14 @@ func ReadArticles(ctx context.Context, path string) ([]article.Article, error) {
 }
 
 type snapshot struct {
-	man     *manifest
-	lex     *lexical.Index
-	doc     *lexical.Index
-	vec     *vecindex.Index
-	vectors *sectionReader // the raw vectors, read in place by addChunks
-	table   *sectionReader // the chunk table
+	man *manifest
+	lex *lexical.Index
+	doc *lexical.Index
+	// The last three sections are left to Load, which reads them in
+	// place (see vectors.go).
+	quantised *sectionReader // the quantised vector index
+	vectors   *sectionReader // the raw vectors, read in place by addChunks
+	table     *sectionReader // the chunk table
 }
 
 // damaged builds the error for a snapshot at path that fails a check.
@@ -469,25 +476,7 @@ func readSnapshot(ctx context.Context, f *os.File, path string, withIndexes bool
 	if err := readInto(docR, s.doc); err != nil {
 		return s, bad("article index section", err)
 	}
-	if qvecR.r.Size() > 0 {
-		br := bufio.NewReaderSize(qvecR, 64<<10)
-		var dim [4]byte
-		if _, err := io.ReadFull(br, dim[:]); err != nil {
-			return s, bad("vector index section", err)
-		}
-		d := int(binary.LittleEndian.Uint32(dim[:]))
-		if d <= 0 || d > 1<<16 {
-			return s, bad("vector index section", fmt.Errorf("%d dimensions", d))
-		}
-		s.vec = vecindex.New(d)
-		_, err := s.vec.ReadFrom(br)
-		if err == nil {
-			err = qvecR.done(br)
-		}
-		if err != nil {
-			return s, bad("vector index section", err)
-		}
-	}
+	s.quantised = qvecR
 	return s, nil
 }
 
@@ -548,6 +537,6 @@ func (ix *Index) Reload(ctx context.Context, path string) error {
 	ix.db, ix.col, ix.lex, ix.doc, ix.vec, ix.man = fresh.db, fresh.col, fresh.lex, fresh.doc, fresh.vec, fresh.man
 	// The old mapping stays valid until the old collection is collected:
 	// a writer renamed a new file into place and left the old one alone.
-	ix.mapped = fresh.mapped
+	ix.mapped, ix.quantised = fresh.mapped, fresh.quantised
 	return nil
 }

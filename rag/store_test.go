@@ -55,10 +55,14 @@ func sectionSpans(t testing.TB, data []byte) []span {
 
 // bigArticles returns articles whose vectors take more than one checksum
 // block, so that damage past the first block is tried too.
-func bigArticles() []article.Article {
+func bigArticles() []article.Article { return fillerArticles(40) }
+
+// fillerArticles returns testArticles and n generated articles of about
+// five chunks each.
+func fillerArticles(n int) []article.Article {
 	arts := slices.Clone(testArticles)
 	topics := []string{"rançongiciel", "hameçonnage", "fuite de données", "faille critique", "botnet", "espionnage"}
-	for i := range 40 {
+	for i := range n {
 		var b strings.Builder
 		for j := range 30 {
 			fmt.Fprintf(&b, "Le rapport %d décrit l’incident %d lié au %s dans la région %d, selon les enquêteurs. ", i, j, topics[(i+j)%len(topics)], j%7)

@@ -15,6 +15,8 @@ import (
 	"unsafe"
 
 	chromem "github.com/philippgille/chromem-go"
+
+	"github.com/veille/veille/rag/vecindex"
 )
 
 // The chunks of an index are saved in two sections: a table (count,
@@ -281,7 +283,7 @@ func (ix *Index) addChunks(ctx context.Context, refs []chunkRef, dim int, rows *
 	// when that is missing or does not match the chunks.
 	rebuild := ix.vec == nil || ix.vec.Len() != len(refs) || (len(refs) > 0 && ix.vec.Dim() != dim)
 	if rebuild {
-		ix.vec = nil
+		ix.vec, ix.quantised = nil, nil
 	}
 	page := int64(os.Getpagesize())
 	size := int64(len(rows.data))
@@ -368,4 +370,78 @@ func chunkMeta(a *storedArticle) map[string]string {
 		m[metaPublished] = a.Published.UTC().Format(time.RFC3339)
 	}
 	return m
+}
+
+// openQuantised opens the quantised vector index section sec (in f): its
+// payload is a uint32 dimension, then the index as vecindex encodes it. It
+// returns the index and the mapping it reads (nil when read onto the heap).
+//
+// Mapped (when mapping is true and the platform allows it), the index's
+// int8 columns are slices of a read-only mapping of the file, released when
+// the index is collected; otherwise the payload is read onto the heap.
+// Either way every block of the payload is checked before the index is
+// opened over it, here at load rather than when a query first touches it:
+// a query reads about a hundred columns spread over every block (measured in
+// BENCHMARKS.md), so the first question would check them all anyway, and a
+// check at load keeps a damaged file from ever answering. A mapped block's
+// pages are given back to the kernel once checked, so that they count in the
+// process's memory only while a query reads them.
+func openQuantised(f *os.File, sec *sectionReader, mapping bool) (*vecindex.Index, []byte, error) {
+	_, off, n := sec.r.Outer()
+	if n == 0 {
+		return nil, nil, nil
+	}
+	if n < 4 {
+		return nil, nil, &sectionError{Section: sec.name, Err: fmt.Errorf("%d bytes", n)}
+	}
+	page := int64(os.Getpagesize())
+	base := off / page * page
+	var payload, region []byte
+	if mapping && int64(int(off+n-base)) == off+n-base {
+		m, err := mapRegion(f, base, off+n-base)
+		if err == nil {
+			region, payload = m, m[off-base:]
+		}
+	}
+	if region != nil {
+		dropped := int64(0) // bytes of region given back
+		for b := int64(0); b*sectionBlock < n; b++ {
+			lo, hi := b*sectionBlock, min((b+1)*sectionBlock, n)
+			if err := sec.checkBlock(payload[lo:hi], b); err != nil {
+				_ = unmapRegion(region)
+				return nil, nil, err
+			}
+			if upTo := (off - base + hi) / page * page; upTo > dropped {
+				dropRegion(region[dropped:upTo])
+				dropped = upTo
+			}
+		}
+	} else {
+		payload = make([]byte, n)
+		if _, err := io.ReadFull(sec, payload); err != nil {
+			return nil, nil, err
+		}
+	}
+	vec, err := openVecIndex(payload)
+	if err != nil {
+		if region != nil {
+			_ = unmapRegion(region)
+		}
+		return nil, nil, &sectionError{Section: sec.name, Err: err}
+	}
+	if region != nil {
+		// What Open read (IDs, scales) is on the heap now.
+		dropRegion(region)
+		runtime.AddCleanup(vec, func(b []byte) { _ = unmapRegion(b) }, region)
+	}
+	return vec, region, nil
+}
+
+// openVecIndex opens the quantised index over a checked payload.
+func openVecIndex(payload []byte) (*vecindex.Index, error) {
+	d := int(binary.LittleEndian.Uint32(payload))
+	if d <= 0 || d > 1<<16 {
+		return nil, fmt.Errorf("%d dimensions", d)
+	}
+	return vecindex.Open(payload[4:], d)
 }

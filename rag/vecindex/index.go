@@ -79,6 +79,21 @@ func New(dim int) *Index {
 	}
 }
 
+// InPlace returns the number of int8 bytes the index reads in place from
+// the encoding it was opened over (see Open) rather than from its own
+// memory: all of its full blocks until a write copies one.
+func (ix *Index) InPlace() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	n := 0
+	for _, b := range ix.blocks {
+		if b.shared {
+			n += len(b.data)
+		}
+	}
+	return n
+}
+
 // Len returns the number of rows in the index.
 func (ix *Index) Len() int {
 	ix.mu.RLock()
