@@ -34,15 +34,16 @@ var ErrTooManyChunks = errors.New("too many chunks")
 // collectionName is the one chromem-go collection an index keeps its chunks in.
 const collectionName = "chunks"
 
-// Metadata keys stored with every chunk in chromem-go.
+// Metadata keys stored with every chunk in chromem-go: what a chunk is
+// read back by (its article, its place in the article's text) and what
+// chromem-go's own scan filters on. The rest of an article's provenance
+// (title, URL, source, language, dates) is the manifest's, read through
+// the article ID: repeated in every chunk's map it cost a map of more than
+// eight entries per chunk, a third of the chunks' load time and ~0.5 KB of
+// heap per chunk.
 const (
 	metaArticleID = "article_id"
-	metaTitle     = "title"
-	metaURL       = "url"
-	metaPublished = "published"
-	metaSource    = "source"
 	metaSourceKey = "source_key" // lower-cased source, for equality filters
-	metaLang      = "lang"
 	metaStart     = "start"
 	metaEnd       = "end"
 )

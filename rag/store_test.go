@@ -252,8 +252,9 @@ func TestLoadRefusesDamage(t *testing.T) {
 func TestLoadOlderFormat(t *testing.T) {
 	t.Parallel()
 	// v5: before checksums; v6: checksums, vectors not aligned for mapping
-	// (written by commit 100b173's veille ingest).
-	for _, name := range []string{"index-v5.veille", "index-v6.veille"} {
+	// (written by commit 100b173's veille ingest); v7: the manifest a gob
+	// (written by commit 2d336c7's).
+	for _, name := range []string{"index-v5.veille", "index-v6.veille", "index-v7.veille"} {
 		path := filepath.Join("testdata", name)
 		_, err := Load(t.Context(), path, Options{Embedder: newFake(t)})
 		if !errors.Is(err, ErrIndexVersion) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "veille ingest --reindex") {

@@ -11,7 +11,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"time"
+	"sync"
 	"unsafe"
 
 	chromem "github.com/philippgille/chromem-go"
@@ -260,6 +260,12 @@ func openVectorRows(f *os.File, sec *sectionReader, col *chromem.Collection, map
 	return &vectorRows{sec: sec, data: data, fill: fill}, nil
 }
 
+// row is row n of dim float32s, once its block is checked.
+func (v *vectorRows) row(n, dim int) []float32 {
+	p := v.data[n*4*dim:]
+	return unsafe.Slice((*float32)(unsafe.Pointer(&p[0])), dim)[:dim:dim]
+}
+
 // mapped reports whether the rows are a mapping of the file.
 func (v *vectorRows) mapped() bool { return v.fill == nil && len(v.data) > 0 }
 
@@ -279,39 +285,45 @@ func (ix *Index) addChunks(ctx context.Context, refs []chunkRef, dim int, rows *
 		return &sectionError{Section: rows.sec.name, Err: fmt.Errorf("%d bytes, want %d chunks of %d dimensions", got, len(refs), dim)}
 	}
 	metas := map[string]map[string]string{} // per article, reused for each chunk
-	// The quantised index comes from its own section; it is rebuilt only
-	// when that is missing or does not match the chunks.
-	rebuild := ix.vec == nil || ix.vec.Len() != len(refs) || (len(refs) > 0 && ix.vec.Dim() != dim)
-	if rebuild {
-		ix.vec, ix.quantised = nil, nil
-	}
 	page := int64(os.Getpagesize())
 	size := int64(len(rows.data))
+	// A second goroutine reads and checks the blocks a few ahead of the
+	// rows being handed on (on two cores, the checksums and the page faults
+	// then overlap chromem-go's work); a block's rows are handed on only
+	// once it has checked out.
+	blocks := (size + sectionBlock - 1) / sectionBlock
+	checked := make(chan error, 4)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+	wg.Go(func() {
+		for b := range blocks {
+			err := ctx.Err()
+			if err == nil {
+				err = rows.checkBlock(b)
+			}
+			select {
+			case checked <- err:
+			case <-stop:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
 	next, dropped := 0, int64(0) // next row to add; payload bytes given back
-	for b := int64(0); b*sectionBlock < size; b++ {
-		if err := ctx.Err(); err != nil {
+	for b := range blocks {
+		if err := <-checked; err != nil {
 			return err
 		}
-		lo, hi := b*sectionBlock, min((b+1)*sectionBlock, size)
-		if rows.fill != nil {
-			if err := rows.fill(lo, hi); err != nil {
-				return &sectionError{Section: rows.sec.name, Err: fmt.Errorf("block %d: %w", b, err)}
-			}
-		}
-		if err := rows.sec.checkBlock(rows.data[lo:hi], b); err != nil {
-			return err
-		}
-		if !littleEndian {
-			for i := lo; i < hi; i += 4 {
-				p := rows.data[i : i+4]
-				p[0], p[1], p[2], p[3] = p[3], p[2], p[1], p[0]
-			}
-		}
+		hi := min((b+1)*sectionBlock, size)
 		for ; next < len(refs) && int64(next+1)*rowBytes <= hi; next++ {
 			c := refs[next]
-			p := rows.data[int64(next)*rowBytes:]
-			vec := unsafe.Slice((*float32)(unsafe.Pointer(&p[0])), dim)
-			if err := ix.addLoaded(ctx, c, vec, metas, rebuild); err != nil {
+			if err := ix.addLoaded(ctx, c, rows.row(next, dim), metas); err != nil {
 				return err
 			}
 		}
@@ -328,8 +340,29 @@ func (ix *Index) addChunks(ctx context.Context, refs []chunkRef, dim int, rows *
 	return nil
 }
 
+// checkBlock reads (when on the heap) and checks block b of the rows,
+// and puts its floats in the machine's byte order.
+func (v *vectorRows) checkBlock(b int64) error {
+	lo, hi := b*sectionBlock, min((b+1)*sectionBlock, int64(len(v.data)))
+	if v.fill != nil {
+		if err := v.fill(lo, hi); err != nil {
+			return &sectionError{Section: v.sec.name, Err: fmt.Errorf("block %d: %w", b, err)}
+		}
+	}
+	if err := v.sec.checkBlock(v.data[lo:hi], b); err != nil {
+		return err
+	}
+	if !littleEndian {
+		for i := lo; i < hi; i += 4 {
+			p := v.data[i : i+4]
+			p[0], p[1], p[2], p[3] = p[3], p[2], p[1], p[0]
+		}
+	}
+	return nil
+}
+
 // addLoaded adds one chunk read back from a snapshot.
-func (ix *Index) addLoaded(ctx context.Context, c chunkRef, vec []float32, metas map[string]map[string]string, rebuild bool) error {
+func (ix *Index) addLoaded(ctx context.Context, c chunkRef, vec []float32, metas map[string]map[string]string) error {
 	aid := articleOf(c.id)
 	a := ix.man.Articles[aid]
 	// A substring: the chunk's text shares the article's memory.
@@ -343,33 +376,22 @@ func (ix *Index) addLoaded(ctx context.Context, c chunkRef, vec []float32, metas
 	}
 	m[metaStart] = strconv.FormatUint(c.start, 10)
 	m[metaEnd] = strconv.FormatUint(c.end, 10)
-	// vec's capacity ends with it: an append never writes into the next row.
-	doc := chromem.Document{ID: c.id, Metadata: m, Embedding: vec[:len(vec):len(vec)], Content: content}
+	// vec's capacity ends with it (see row): an append never writes into
+	// the next row.
+	doc := chromem.Document{ID: c.id, Metadata: m, Embedding: vec, Content: content}
 	if err := ix.col.AddDocument(ctx, doc); err != nil {
 		return fmt.Errorf("chunk %s: %w", c.id, err)
-	}
-	if rebuild {
-		if err := ix.addVectorLocked(c.id, vec); err != nil {
-			return fmt.Errorf("chunk %s: %w", c.id, err)
-		}
 	}
 	return nil
 }
 
-// chunkMeta is the provenance every chunk of an article carries in chromem-go.
+// chunkMeta is what every chunk of an article carries in chromem-go (the
+// chunk's offsets are added per chunk).
 func chunkMeta(a *storedArticle) map[string]string {
-	m := map[string]string{
+	return map[string]string{
 		metaArticleID: a.ID,
-		metaTitle:     a.Title,
-		metaURL:       a.URL,
-		metaSource:    a.Source,
 		metaSourceKey: sourceKey(a.Source),
-		metaLang:      a.Lang,
 	}
-	if !a.Published.IsZero() {
-		m[metaPublished] = a.Published.UTC().Format(time.RFC3339)
-	}
-	return m
 }
 
 // openQuantised opens the quantised vector index section sec (in f): its
