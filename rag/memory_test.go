@@ -49,7 +49,7 @@ type memoryReport struct {
 	LoadCPUSeconds float64 // user+sys of the whole process during Load
 	// PeakAnon is the largest RssAnon seen, sampled every 5 ms from before
 	// Load to after the questions (the kernel keeps no peak of it).
-	PeakAnon int64
+	PeakAnon     int64
 	AfterLoad    map[string]int64
 	AfterQueries map[string]int64
 	Queries      int

@@ -270,13 +270,13 @@ func (v *vectorRows) row(n, dim int) []float32 {
 func (v *vectorRows) mapped() bool { return v.fill == nil && len(v.data) > 0 }
 
 // addChunks puts the chunks back into the collection, with their metadata
-// rebuilt from the manifest and their vectors from rows, and into the
-// quantised index when it has to be rebuilt.
+// rebuilt from the manifest and their vectors from rows (loadSections
+// rebuilds the quantised index from rows when the snapshot's does not match).
 //
 // chromem-go's AddDocument reads every vector it is given (to check that it
 // is unit length), so every row is read here anyway: the blocks are checked
-// in the same pass, each just before its rows are handed on, and no row of a
-// block that fails is ever handed on. A mapped block's pages are then given
+// in the same pass, a few blocks ahead of the rows being handed on, and no
+// row of a block that fails is ever handed on. A mapped block's pages are then given
 // back to the kernel (they stay in the page cache), so that loading does
 // not leave the whole section resident.
 func (ix *Index) addChunks(ctx context.Context, refs []chunkRef, dim int, rows *vectorRows) error {
