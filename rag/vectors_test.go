@@ -3,6 +3,7 @@ package rag
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -393,6 +394,47 @@ func TestLoadRefusesDamagedQuantised(t *testing.T) {
 					t.Errorf("%s (noMap %v): err = %v, want it to name %q", tt.name, noMap, err, s)
 				}
 			}
+		}
+	}
+}
+
+// TestLoadRebuildsMissingQuantised: a snapshot whose quantised index
+// section is empty (intact, checksums and all) but whose chunks are there
+// loads with the quantised index rebuilt from the vectors, and answers as
+// the saved index does.
+func TestLoadRebuildsMissingQuantised(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	path, whole := savedIndex(t, f, manyChunkArticles())
+	want, err := Load(t.Context(), path, Options{Embedder: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spans := sectionSpans(t, whole)
+	q, v := spans[3], spans[4]
+	// The same file with an empty section in place of the quantised
+	// index, and the vectors section realigned after it.
+	out := slices.Clone(whole[:q.start])
+	out = binary.LittleEndian.AppendUint64(out, 0)
+	out = binary.LittleEndian.AppendUint32(out, sectionTrailer(0, nil))
+	out = append(out, make([]byte, vectorPad(int64(len(out))))...)
+	out = append(out, whole[v.start:]...)
+	for _, noMap := range []bool{false, true} {
+		p := filepath.Join(t.TempDir(), SnapshotName)
+		if err := os.WriteFile(p, out, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Load(t.Context(), p, Options{Embedder: f, noMap: noMap})
+		if err != nil {
+			t.Fatalf("noMap %v: %v", noMap, err)
+		}
+		if got.vec == nil || got.vec.Len() != want.Chunks() || len(got.quantised) != 0 {
+			t.Fatalf("noMap %v: quantised index not rebuilt", noMap)
+		}
+		// The rebuilt quantised index holds its rows in another slot order
+		// than the saved one (so encodes differently), and ranks the same.
+		if g, w := denseHits(t, got), denseHits(t, want); !slices.EqualFunc(g, w, slices.Equal) {
+			t.Errorf("noMap %v: dense results %v after the rebuild, want %v", noMap, g, w)
 		}
 	}
 }
