@@ -44,8 +44,12 @@ func procStatus() map[string]int64 {
 
 // memoryReport is what the serve-memory helper process measures.
 type memoryReport struct {
-	Chunks       int
-	LoadSeconds  float64
+	Chunks         int
+	LoadSeconds    float64
+	LoadCPUSeconds float64 // user+sys of the whole process during Load
+	// PeakAnon is the largest RssAnon seen, sampled every 5 ms from before
+	// Load to after the questions (the kernel keeps no peak of it).
+	PeakAnon     int64
 	AfterLoad    map[string]int64
 	AfterQueries map[string]int64
 	Queries      int
@@ -70,12 +74,30 @@ func TestServeMemoryHelper(t *testing.T) {
 	if path == "" {
 		t.Skip("helper process: set " + memoryIndexEnv)
 	}
-	start := time.Now()
+	done := make(chan struct{})
+	peak := make(chan int64)
+	go func() {
+		var max int64
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if a := procStatus()["RssAnon"]; a > max {
+				max = a
+			}
+			select {
+			case <-done:
+				peak <- max
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	start, cpu := time.Now(), cpuSeconds()
 	ix, err := Load(t.Context(), path, Options{Embedder: newFake(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := memoryReport{Chunks: ix.Chunks(), LoadSeconds: time.Since(start).Seconds(), AfterLoad: procStatus()}
+	rep := memoryReport{Chunks: ix.Chunks(), LoadSeconds: time.Since(start).Seconds(), LoadCPUSeconds: cpuSeconds() - cpu, AfterLoad: procStatus()}
 	questions := []string{
 		"quelle entreprise a piraté les serveurs", "attaque rançon mairie", "CVE-2024-3400 correctif",
 		"qui a revendiqué l'attaque ?", "raquesé topi cuge", "les données des clients ont-elles fuité ?",
@@ -95,6 +117,8 @@ func TestServeMemoryHelper(t *testing.T) {
 		rep.Queries++
 	}
 	rep.AfterQueries = procStatus()
+	close(done)
+	rep.PeakAnon = <-peak
 	slices.Sort(lat)
 	rep.AskP50ms = float64(lat[len(lat)/2].Microseconds()) / 1000
 	rep.AskP95ms = float64(lat[len(lat)*95/100].Microseconds()) / 1000
@@ -147,6 +171,7 @@ func BenchmarkServeMemory(b *testing.B) {
 			b.ReportMetric(per(rep.AfterQueries["VmRSS"]), "rssB/chunk-100q")
 			b.ReportMetric(per(rep.AfterQueries["RssAnon"]), "anonB/chunk-100q")
 			b.ReportMetric(per(rep.AfterQueries["VmHWM"]), "peakRssB/chunk")
+			b.ReportMetric(per(rep.PeakAnon), "peakAnonB/chunk")
 			b.ReportMetric(per(int64(rep.HeapAlloc)), "heapB/chunk")
 		})
 	}

@@ -13,6 +13,8 @@ import (
 	"os"
 	"slices"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/veille/veille/rag/article"
 	"github.com/veille/veille/rag/atomicfile"
 	"github.com/veille/veille/rag/embed"
@@ -24,8 +26,10 @@ import (
 const SnapshotName = "index.veille"
 
 // Snapshot layout: magic (with the format version), then six sections
-// (manifest as gob, BM25 over chunks, BM25 over articles, the quantised
-// vector index, raw float32 vectors, the chunk table), then an end marker.
+// (manifest in its own binary encoding, see manifest.go; BM25 over chunks,
+// BM25 over articles, the quantised vector index, raw float32 vectors, the
+// chunk table), then an end marker. The quantised index and the vectors are
+// served in place from a read-only mapping of the file (see vectors.go).
 // Zeros before the vectors section align its payload for mapping (see
 // vectors.go). Every section carries CRC-32C sums (see section.go), so that
 // every byte of the file is checked: a damaged file is refused, never read
@@ -37,7 +41,7 @@ const SnapshotName = "index.veille"
 // crash only ever sees a complete snapshot, and a process that still maps
 // the old file keeps reading the old file's bytes: nothing ever writes into
 // an index file once it is renamed into place.
-const snapshotVersion = 7
+const snapshotVersion = 8
 
 var (
 	snapshotPrefix = []byte("VEILLEIX")
@@ -50,9 +54,13 @@ var (
 const uncheckedVersion = 5
 
 // heapVectorsVersion is the format before the vectors were aligned for
-// mapping: its manifest is the same checked first section as this format's,
-// so ReadArticles reads it for `veille ingest --reindex`.
-const heapVectorsVersion = 6
+// mapping, and gobManifestVersion the last whose manifest is a gob: their
+// manifest is a checked first section as this format's is, so ReadArticles
+// reads them for `veille ingest --reindex`.
+const (
+	heapVectorsVersion = 6
+	gobManifestVersion = 7
+)
 
 // ErrCorruptIndex reports a snapshot that cannot be read back: damaged on
 // disk, truncated, or not an index. The error is a *CorruptIndexError.
@@ -135,7 +143,7 @@ func (ix *Index) writeSnapshot(ctx context.Context, f snapshotFile) error {
 	// Every section is streamed to the file as it is encoded, its length
 	// patched in afterwards: no section is ever held whole in memory.
 	if err := streamSection(f, w, func(w io.Writer) error {
-		if err := gob.NewEncoder(w).Encode(ix.man); err != nil {
+		if err := ix.man.encode(w); err != nil {
 			return fmt.Errorf("encode manifest: %w", err)
 		}
 		return nil
@@ -274,43 +282,95 @@ func Load(ctx context.Context, path string, opts Options) (*Index, error) {
 		return nil, &EmbedderMismatchError{Path: path, Index: snap.man.Embedder, Configured: want}
 	}
 	ix.man = snap.man
-	ix.lex = snap.lex
-	ix.doc = snap.doc
-	ix.vec = snap.vec
-	err = ix.loadChunks(ctx, f, snap)
-	if err != nil {
+	if err := ix.loadSections(ctx, f, snap); err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("load index %s: %w", path, ctx.Err())
 		}
-		return nil, fmt.Errorf("load index: %w", damaged(path, "vectors section", true, err))
+		return nil, fmt.Errorf("load index: %w", damaged(path, "", true, err))
 	}
 	return ix, nil
+}
+
+// loadSections reads every section after the manifest into ix, on two
+// goroutines: the two BM25 indexes and the quantised index on one, the
+// chunks into chromem-go on the other (the longest part). A damaged
+// section stops both; the error is a *sectionError naming it.
+func (ix *Index) loadSections(ctx context.Context, f *os.File, snap snapshot) error {
+	g, gctx := errgroup.WithContext(ctx)
+	var lex, doc *lexical.Index
+	var vec *vecindex.Index
+	var quantised []byte
+	g.Go(func() error {
+		lex = lexical.New(lexical.DefaultParams())
+		if err := readInto(snap.lex, lex); err != nil {
+			return asSectionError(snap.lex, err)
+		}
+		doc = lexical.New(lexical.DefaultParams())
+		if err := readInto(snap.doc, doc); err != nil {
+			return asSectionError(snap.doc, err)
+		}
+		if err := gctx.Err(); err != nil {
+			return err
+		}
+		var err error
+		vec, quantised, err = openQuantised(f, snap.quantised, !ix.opts.noMap)
+		return asSectionError(snap.quantised, err)
+	})
+	var rows *vectorRows
+	var refs []chunkRef
+	var dim int
+	g.Go(func() error {
+		var err error
+		rows, refs, dim, err = ix.loadChunks(gctx, f, snap)
+		return asSectionError(snap.vectors, err)
+	})
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	ix.lex, ix.doc, ix.vec, ix.quantised = lex, doc, vec, quantised
+	if vec != nil && vec.Len() == len(refs) && (len(refs) == 0 || vec.Dim() == dim) {
+		return nil
+	}
+	// The snapshot's quantised index does not match its chunks (none was
+	// saved): rebuild it from the vectors, checked by now.
+	ix.vec, ix.quantised = nil, nil
+	for n, c := range refs {
+		if err := ix.addVectorLocked(c.id, rows.row(n, dim)); err != nil {
+			return asSectionError(snap.vectors, fmt.Errorf("chunk %s: %w", c.id, err))
+		}
+	}
+	return nil
+}
+
+// asSectionError attributes err, if it is not already, to section s.
+func asSectionError(s *sectionReader, err error) error {
+	var se *sectionError
+	if err == nil || errors.As(err, &se) {
+		return err
+	}
+	return &sectionError{Section: s.name, Err: err}
 }
 
 // loadChunks reads the chunk table and puts every chunk back into the
 // collection, its vector a row of the vectors section, mapped unless
 // Options.noMap.
-func (ix *Index) loadChunks(ctx context.Context, f *os.File, snap snapshot) error {
+func (ix *Index) loadChunks(ctx context.Context, f *os.File, snap snapshot) (*vectorRows, []chunkRef, int, error) {
 	br := bufio.NewReaderSize(snap.table, 64<<10)
 	refs, dim, err := ix.readChunkTable(br)
 	if err == nil {
 		err = snap.table.done(br)
 	}
 	if err != nil {
-		var se *sectionError
-		if !errors.As(err, &se) {
-			err = &sectionError{Section: snap.table.name, Err: err}
-		}
-		return err
+		return nil, nil, 0, asSectionError(snap.table, err)
 	}
 	rows, err := openVectorRows(f, snap.vectors, ix.col, !ix.opts.noMap)
 	if err != nil {
-		return err
+		return nil, nil, 0, err
 	}
 	if rows.mapped() {
 		ix.mapped = rows.data
 	}
-	return ix.addChunks(ctx, refs, dim, rows)
+	return rows, refs, dim, ix.addChunks(ctx, refs, dim, rows)
 }
 
 // ReadArticles returns the articles stored in the index at path, whatever
@@ -342,12 +402,14 @@ func ReadArticles(ctx context.Context, path string) ([]article.Article, error) {
 }
 
 type snapshot struct {
-	man     *manifest
-	lex     *lexical.Index
-	doc     *lexical.Index
-	vec     *vecindex.Index
-	vectors *sectionReader // the raw vectors, read in place by addChunks
-	table   *sectionReader // the chunk table
+	man *manifest
+	// The other sections, checked as Load reads them: the indexes on one
+	// goroutine while the chunks go back into chromem-go on another.
+	lex       *sectionReader // BM25 over chunks
+	doc       *sectionReader // BM25 over articles
+	quantised *sectionReader // the quantised vector index, mapped
+	vectors   *sectionReader // the raw vectors, mapped, read in place by addChunks
+	table     *sectionReader // the chunk table
 }
 
 // damaged builds the error for a snapshot at path that fails a check.
@@ -374,7 +436,9 @@ func readSnapshot(ctx context.Context, f *os.File, path string, withIndexes bool
 	if _, err := f.ReadAt(magic, 0); err != nil || !bytes.Equal(magic[:len(snapshotPrefix)], snapshotPrefix) {
 		return s, damaged(path, "header", false, errors.New("not a Veille index"))
 	}
-	if v := binary.BigEndian.Uint32(magic[len(snapshotPrefix):]); v != snapshotVersion && (v != heapVectorsVersion || withIndexes) {
+	v := binary.BigEndian.Uint32(magic[len(snapshotPrefix):])
+	gobManifest := v == heapVectorsVersion || v == gobManifestVersion
+	if v != snapshotVersion && (!gobManifest || withIndexes) {
 		if v == uncheckedVersion && !withIndexes {
 			m, err := readUncheckedManifest(f, size, int64(len(magic)))
 			if err != nil {
@@ -401,23 +465,19 @@ func readSnapshot(ctx context.Context, f *os.File, path string, withIndexes bool
 	if err := ctx.Err(); err != nil {
 		return s, err
 	}
-	br := bufio.NewReaderSize(manR, 64<<10)
-	var m manifest
-	err = gob.NewDecoder(br).Decode(&m)
-	if err == nil {
-		err = manR.done(br)
+	if gobManifest {
+		s.man, err = readGobManifest(manR)
+	} else {
+		// One read of the whole payload, checked block by block; the
+		// decoded strings are substrings of it.
+		buf := make([]byte, manR.r.Size())
+		if _, err = io.ReadFull(manR, buf); err == nil {
+			s.man, err = decodeManifest(buf)
+		}
 	}
 	if err != nil {
 		return s, damaged(path, "manifest section", false, err)
 	}
-	if m.Version != manifestVersion {
-		return s, damaged(path, "manifest section", false, fmt.Errorf("manifest version %d, want %d", m.Version, manifestVersion))
-	}
-	if m.Articles == nil {
-		m.Articles = map[string]*storedArticle{}
-	}
-	m.reindex()
-	s.man = &m
 	if !withIndexes {
 		return s, nil
 	}
@@ -461,34 +521,29 @@ func readSnapshot(ctx context.Context, f *os.File, path string, withIndexes bool
 	if err := ctx.Err(); err != nil {
 		return s, err
 	}
-	s.lex = lexical.New(lexical.DefaultParams())
-	if err := readInto(lexR, s.lex); err != nil {
-		return s, bad("lexical section", err)
-	}
-	s.doc = lexical.New(lexical.DefaultParams())
-	if err := readInto(docR, s.doc); err != nil {
-		return s, bad("article index section", err)
-	}
-	if qvecR.r.Size() > 0 {
-		br := bufio.NewReaderSize(qvecR, 64<<10)
-		var dim [4]byte
-		if _, err := io.ReadFull(br, dim[:]); err != nil {
-			return s, bad("vector index section", err)
-		}
-		d := int(binary.LittleEndian.Uint32(dim[:]))
-		if d <= 0 || d > 1<<16 {
-			return s, bad("vector index section", fmt.Errorf("%d dimensions", d))
-		}
-		s.vec = vecindex.New(d)
-		_, err := s.vec.ReadFrom(br)
-		if err == nil {
-			err = qvecR.done(br)
-		}
-		if err != nil {
-			return s, bad("vector index section", err)
-		}
-	}
+	s.lex, s.doc, s.quantised = lexR, docR, qvecR
 	return s, nil
+}
+
+// readGobManifest reads the manifest of formats 6 and 7, a gob.
+func readGobManifest(r *sectionReader) (*manifest, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var m manifest
+	err := gob.NewDecoder(br).Decode(&m)
+	if err == nil {
+		err = r.done(br)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if m.Version != manifestVersion {
+		return nil, fmt.Errorf("manifest version %d, want %d", m.Version, manifestVersion)
+	}
+	if m.Articles == nil {
+		m.Articles = map[string]*storedArticle{}
+	}
+	m.reindex()
+	return &m, nil
 }
 
 // readInto decodes a lexical index from a whole section.
@@ -548,6 +603,6 @@ func (ix *Index) Reload(ctx context.Context, path string) error {
 	ix.db, ix.col, ix.lex, ix.doc, ix.vec, ix.man = fresh.db, fresh.col, fresh.lex, fresh.doc, fresh.vec, fresh.man
 	// The old mapping stays valid until the old collection is collected:
 	// a writer renamed a new file into place and left the old one alone.
-	ix.mapped = fresh.mapped
+	ix.mapped, ix.quantised = fresh.mapped, fresh.quantised
 	return nil
 }

@@ -55,10 +55,14 @@ func sectionSpans(t testing.TB, data []byte) []span {
 
 // bigArticles returns articles whose vectors take more than one checksum
 // block, so that damage past the first block is tried too.
-func bigArticles() []article.Article {
+func bigArticles() []article.Article { return fillerArticles(40) }
+
+// fillerArticles returns testArticles and n generated articles of about
+// five chunks each.
+func fillerArticles(n int) []article.Article {
 	arts := slices.Clone(testArticles)
 	topics := []string{"rançongiciel", "hameçonnage", "fuite de données", "faille critique", "botnet", "espionnage"}
-	for i := range 40 {
+	for i := range n {
 		var b strings.Builder
 		for j := range 30 {
 			fmt.Fprintf(&b, "Le rapport %d décrit l’incident %d lié au %s dans la région %d, selon les enquêteurs. ", i, j, topics[(i+j)%len(topics)], j%7)
@@ -248,8 +252,9 @@ func TestLoadRefusesDamage(t *testing.T) {
 func TestLoadOlderFormat(t *testing.T) {
 	t.Parallel()
 	// v5: before checksums; v6: checksums, vectors not aligned for mapping
-	// (written by commit 100b173's veille ingest).
-	for _, name := range []string{"index-v5.veille", "index-v6.veille"} {
+	// (written by commit 100b173's veille ingest); v7: the manifest a gob
+	// (written by commit 2d336c7's).
+	for _, name := range []string{"index-v5.veille", "index-v6.veille", "index-v7.veille"} {
 		path := filepath.Join("testdata", name)
 		_, err := Load(t.Context(), path, Options{Embedder: newFake(t)})
 		if !errors.Is(err, ErrIndexVersion) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "veille ingest --reindex") {

@@ -11,10 +11,12 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"time"
+	"sync"
 	"unsafe"
 
 	chromem "github.com/philippgille/chromem-go"
+
+	"github.com/veille/veille/rag/vecindex"
 )
 
 // The chunks of an index are saved in two sections: a table (count,
@@ -258,17 +260,23 @@ func openVectorRows(f *os.File, sec *sectionReader, col *chromem.Collection, map
 	return &vectorRows{sec: sec, data: data, fill: fill}, nil
 }
 
+// row is row n of dim float32s, once its block is checked.
+func (v *vectorRows) row(n, dim int) []float32 {
+	p := v.data[n*4*dim:]
+	return unsafe.Slice((*float32)(unsafe.Pointer(&p[0])), dim)[:dim:dim]
+}
+
 // mapped reports whether the rows are a mapping of the file.
 func (v *vectorRows) mapped() bool { return v.fill == nil && len(v.data) > 0 }
 
 // addChunks puts the chunks back into the collection, with their metadata
-// rebuilt from the manifest and their vectors from rows, and into the
-// quantised index when it has to be rebuilt.
+// rebuilt from the manifest and their vectors from rows (loadSections
+// rebuilds the quantised index from rows when the snapshot's does not match).
 //
 // chromem-go's AddDocument reads every vector it is given (to check that it
 // is unit length), so every row is read here anyway: the blocks are checked
-// in the same pass, each just before its rows are handed on, and no row of a
-// block that fails is ever handed on. A mapped block's pages are then given
+// in the same pass, a few blocks ahead of the rows being handed on, and no
+// row of a block that fails is ever handed on. A mapped block's pages are then given
 // back to the kernel (they stay in the page cache), so that loading does
 // not leave the whole section resident.
 func (ix *Index) addChunks(ctx context.Context, refs []chunkRef, dim int, rows *vectorRows) error {
@@ -277,39 +285,45 @@ func (ix *Index) addChunks(ctx context.Context, refs []chunkRef, dim int, rows *
 		return &sectionError{Section: rows.sec.name, Err: fmt.Errorf("%d bytes, want %d chunks of %d dimensions", got, len(refs), dim)}
 	}
 	metas := map[string]map[string]string{} // per article, reused for each chunk
-	// The quantised index comes from its own section; it is rebuilt only
-	// when that is missing or does not match the chunks.
-	rebuild := ix.vec == nil || ix.vec.Len() != len(refs) || (len(refs) > 0 && ix.vec.Dim() != dim)
-	if rebuild {
-		ix.vec = nil
-	}
 	page := int64(os.Getpagesize())
 	size := int64(len(rows.data))
+	// A second goroutine reads and checks the blocks a few ahead of the
+	// rows being handed on (on two cores, the checksums and the page faults
+	// then overlap chromem-go's work); a block's rows are handed on only
+	// once it has checked out.
+	blocks := (size + sectionBlock - 1) / sectionBlock
+	checked := make(chan error, 4)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+	wg.Go(func() {
+		for b := range blocks {
+			err := ctx.Err()
+			if err == nil {
+				err = rows.checkBlock(b)
+			}
+			select {
+			case checked <- err:
+			case <-stop:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
 	next, dropped := 0, int64(0) // next row to add; payload bytes given back
-	for b := int64(0); b*sectionBlock < size; b++ {
-		if err := ctx.Err(); err != nil {
+	for b := range blocks {
+		if err := <-checked; err != nil {
 			return err
 		}
-		lo, hi := b*sectionBlock, min((b+1)*sectionBlock, size)
-		if rows.fill != nil {
-			if err := rows.fill(lo, hi); err != nil {
-				return &sectionError{Section: rows.sec.name, Err: fmt.Errorf("block %d: %w", b, err)}
-			}
-		}
-		if err := rows.sec.checkBlock(rows.data[lo:hi], b); err != nil {
-			return err
-		}
-		if !littleEndian {
-			for i := lo; i < hi; i += 4 {
-				p := rows.data[i : i+4]
-				p[0], p[1], p[2], p[3] = p[3], p[2], p[1], p[0]
-			}
-		}
+		hi := min((b+1)*sectionBlock, size)
 		for ; next < len(refs) && int64(next+1)*rowBytes <= hi; next++ {
 			c := refs[next]
-			p := rows.data[int64(next)*rowBytes:]
-			vec := unsafe.Slice((*float32)(unsafe.Pointer(&p[0])), dim)
-			if err := ix.addLoaded(ctx, c, vec, metas, rebuild); err != nil {
+			if err := ix.addLoaded(ctx, c, rows.row(next, dim), metas); err != nil {
 				return err
 			}
 		}
@@ -326,8 +340,29 @@ func (ix *Index) addChunks(ctx context.Context, refs []chunkRef, dim int, rows *
 	return nil
 }
 
+// checkBlock reads (when on the heap) and checks block b of the rows,
+// and puts its floats in the machine's byte order.
+func (v *vectorRows) checkBlock(b int64) error {
+	lo, hi := b*sectionBlock, min((b+1)*sectionBlock, int64(len(v.data)))
+	if v.fill != nil {
+		if err := v.fill(lo, hi); err != nil {
+			return &sectionError{Section: v.sec.name, Err: fmt.Errorf("block %d: %w", b, err)}
+		}
+	}
+	if err := v.sec.checkBlock(v.data[lo:hi], b); err != nil {
+		return err
+	}
+	if !littleEndian {
+		for i := lo; i < hi; i += 4 {
+			p := v.data[i : i+4]
+			p[0], p[1], p[2], p[3] = p[3], p[2], p[1], p[0]
+		}
+	}
+	return nil
+}
+
 // addLoaded adds one chunk read back from a snapshot.
-func (ix *Index) addLoaded(ctx context.Context, c chunkRef, vec []float32, metas map[string]map[string]string, rebuild bool) error {
+func (ix *Index) addLoaded(ctx context.Context, c chunkRef, vec []float32, metas map[string]map[string]string) error {
 	aid := articleOf(c.id)
 	a := ix.man.Articles[aid]
 	// A substring: the chunk's text shares the article's memory.
@@ -341,31 +376,94 @@ func (ix *Index) addLoaded(ctx context.Context, c chunkRef, vec []float32, metas
 	}
 	m[metaStart] = strconv.FormatUint(c.start, 10)
 	m[metaEnd] = strconv.FormatUint(c.end, 10)
-	// vec's capacity ends with it: an append never writes into the next row.
-	doc := chromem.Document{ID: c.id, Metadata: m, Embedding: vec[:len(vec):len(vec)], Content: content}
+	// vec's capacity ends with it (see row): an append never writes into
+	// the next row.
+	doc := chromem.Document{ID: c.id, Metadata: m, Embedding: vec, Content: content}
 	if err := ix.col.AddDocument(ctx, doc); err != nil {
 		return fmt.Errorf("chunk %s: %w", c.id, err)
-	}
-	if rebuild {
-		if err := ix.addVectorLocked(c.id, vec); err != nil {
-			return fmt.Errorf("chunk %s: %w", c.id, err)
-		}
 	}
 	return nil
 }
 
-// chunkMeta is the provenance every chunk of an article carries in chromem-go.
+// chunkMeta is what every chunk of an article carries in chromem-go (the
+// chunk's offsets are added per chunk).
 func chunkMeta(a *storedArticle) map[string]string {
-	m := map[string]string{
+	return map[string]string{
 		metaArticleID: a.ID,
-		metaTitle:     a.Title,
-		metaURL:       a.URL,
-		metaSource:    a.Source,
 		metaSourceKey: sourceKey(a.Source),
-		metaLang:      a.Lang,
 	}
-	if !a.Published.IsZero() {
-		m[metaPublished] = a.Published.UTC().Format(time.RFC3339)
+}
+
+// openQuantised opens the quantised vector index section sec (in f): its
+// payload is a uint32 dimension, then the index as vecindex encodes it. It
+// returns the index and the mapping it reads (nil when read onto the heap).
+//
+// Mapped (when mapping is true and the platform allows it), the index's
+// int8 columns are slices of a read-only mapping of the file, released when
+// the index is collected; otherwise the payload is read onto the heap.
+// Either way every block of the payload is checked before the index is
+// opened over it, here at load rather than when a query first touches it:
+// a query reads about a hundred columns spread over every block (measured in
+// BENCHMARKS.md), so the first question would check them all anyway, and a
+// check at load keeps a damaged file from ever answering. A mapped block's
+// pages are given back to the kernel once checked, so that they count in the
+// process's memory only while a query reads them.
+func openQuantised(f *os.File, sec *sectionReader, mapping bool) (*vecindex.Index, []byte, error) {
+	_, off, n := sec.r.Outer()
+	if n == 0 {
+		return nil, nil, nil
 	}
-	return m
+	if n < 4 {
+		return nil, nil, &sectionError{Section: sec.name, Err: fmt.Errorf("%d bytes", n)}
+	}
+	page := int64(os.Getpagesize())
+	base := off / page * page
+	var payload, region []byte
+	if mapping && int64(int(off+n-base)) == off+n-base {
+		m, err := mapRegion(f, base, off+n-base)
+		if err == nil {
+			region, payload = m, m[off-base:]
+		}
+	}
+	if region != nil {
+		dropped := int64(0) // bytes of region given back
+		for b := int64(0); b*sectionBlock < n; b++ {
+			lo, hi := b*sectionBlock, min((b+1)*sectionBlock, n)
+			if err := sec.checkBlock(payload[lo:hi], b); err != nil {
+				_ = unmapRegion(region)
+				return nil, nil, err
+			}
+			if upTo := (off - base + hi) / page * page; upTo > dropped {
+				dropRegion(region[dropped:upTo])
+				dropped = upTo
+			}
+		}
+	} else {
+		payload = make([]byte, n)
+		if _, err := io.ReadFull(sec, payload); err != nil {
+			return nil, nil, err
+		}
+	}
+	vec, err := openVecIndex(payload)
+	if err != nil {
+		if region != nil {
+			_ = unmapRegion(region)
+		}
+		return nil, nil, &sectionError{Section: sec.name, Err: err}
+	}
+	if region != nil {
+		// What Open read (IDs, scales) is on the heap now.
+		dropRegion(region)
+		runtime.AddCleanup(vec, func(b []byte) { _ = unmapRegion(b) }, region)
+	}
+	return vec, region, nil
+}
+
+// openVecIndex opens the quantised index over a checked payload.
+func openVecIndex(payload []byte) (*vecindex.Index, error) {
+	d := int(binary.LittleEndian.Uint32(payload))
+	if d <= 0 || d > 1<<16 {
+		return nil, fmt.Errorf("%d dimensions", d)
+	}
+	return vecindex.Open(payload[4:], d)
 }

@@ -3,13 +3,16 @@ package rag
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -173,15 +176,15 @@ func TestReaderKeepsOldMapping(t *testing.T) {
 	t.Parallel()
 	mappingWorks(t)
 	f := newFake(t)
-	path, _ := savedIndex(t, f, bigArticles())
+	path, _ := savedIndex(t, f, manyChunkArticles())
 	reader, err := Load(t.Context(), path, Options{Embedder: f})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(reader.mapped) == 0 {
+	if len(reader.mapped) == 0 || len(reader.quantised) == 0 || reader.vec.InPlace() == 0 {
 		t.Fatal("the index was not mapped")
 	}
-	before := indexDigest(t, reader)
+	before, beforeHits := indexDigest(t, reader), denseHits(t, reader)
 
 	// Another process rewrites the index: fewer articles, so a smaller file.
 	writer, err := New(Options{Embedder: f})
@@ -199,6 +202,10 @@ func TestReaderKeepsOldMapping(t *testing.T) {
 	// pages Load gave back to the kernel.
 	if after := indexDigest(t, reader); after != before {
 		t.Fatal("the reader's index changed under it while a writer replaced the file")
+	}
+	// The quantised index's columns too, read again from the old mapping.
+	if after := denseHits(t, reader); !slices.EqualFunc(after, beforeHits, slices.Equal) {
+		t.Fatalf("the reader's dense results changed under it while a writer replaced the file: %v, were %v", after, beforeHits)
 	}
 	if hits, err := reader.Search(t.Context(), "rançongiciel région", SearchOptions{Retriever: "chromem"}); err != nil || len(hits) == 0 {
 		t.Fatalf("search on the old mapping: %v, %v", ids(hits), err)
@@ -259,4 +266,175 @@ func TestLoadRefusesTruncatedVectors(t *testing.T) {
 func isCorrupt(err error) bool {
 	var ce *CorruptIndexError
 	return errors.As(err, &ce) && errors.Is(err, ErrCorruptIndex)
+}
+
+// manyChunkArticles makes an index whose quantised section holds full
+// blocks of rows (256 + 256 + 512 rows and more), which a mapped load
+// serves in place, and spans more than one checksum block.
+func manyChunkArticles() []article.Article { return fillerArticles(130) }
+
+// denseHits is what the dense retriever (the quantised index) ranks first
+// for a few questions.
+func denseHits(t *testing.T, ix *Index) [][]string {
+	t.Helper()
+	var out [][]string
+	for _, q := range []string{"rançongiciel dans la région 3", "botnet mairie", "fuite de données incident 12"} {
+		hits, err := ix.Search(t.Context(), q, SearchOptions{Retriever: "dense"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, ids(hits))
+	}
+	return out
+}
+
+// TestLoadMapsQuantised: a mapped load serves the quantised index's full
+// blocks in place from the file, the read fallback from the heap, and both
+// load the saved index; a mapped index that is then written to (an update)
+// copies what it changes and saves the same index as one never mapped.
+func TestLoadMapsQuantised(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	path, _ := savedIndex(t, f, manyChunkArticles())
+	var want string
+	var wantHits [][]string
+	for _, tt := range []struct {
+		name  string
+		noMap bool
+	}{{"mapped", false}, {"read fallback", true}} {
+		ix, err := Load(t.Context(), path, Options{Embedder: f, noMap: tt.noMap})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if !tt.noMap {
+			mappingWorks(t)
+			if len(ix.quantised) == 0 || ix.vec.InPlace() == 0 {
+				t.Fatalf("%s: quantised index mapped %d bytes, %d served in place; want both", tt.name, len(ix.quantised), ix.vec.InPlace())
+			}
+		} else if len(ix.quantised) != 0 {
+			t.Fatalf("%s: quantised index mapped", tt.name)
+		}
+		got, hits := indexDigest(t, ix), denseHits(t, ix)
+		if want == "" {
+			want, wantHits = got, hits
+		} else if got != want || !slices.EqualFunc(hits, wantHits, slices.Equal) {
+			t.Errorf("%s: loaded a different index than the mapped load", tt.name)
+		}
+
+		// Writes into the loaded index: a changed article (its rows
+		// removed, new rows into the freed slots) and a new one.
+		heap, err := New(Options{Embedder: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arts := manyChunkArticles()
+		changed := arts[len(arts)/2]
+		changed.Text += " Un botnet a visé les serveurs d’une mairie bretonne."
+		extra := article.Article{ID: "new", Title: "Nouvel article", Text: "Une fuite de données touche un hôpital."}
+		for _, batch := range [][]article.Article{arts, {changed, extra}} {
+			if _, err := heap.Add(t.Context(), batch, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := ix.Add(t.Context(), []article.Article{changed, extra}, nil); err != nil {
+			t.Fatal(err)
+		}
+		var a, b bytes.Buffer
+		if _, err := ix.vec.WriteTo(&a); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := heap.vec.WriteTo(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.Bytes(), b.Bytes()) || !slices.EqualFunc(denseHits(t, ix), denseHits(t, heap), slices.Equal) {
+			t.Errorf("%s: the updated quantised index differs from the same one built in memory", tt.name)
+		}
+	}
+}
+
+// TestLoadRefusesDamagedQuantised: a quantised index section damaged in
+// any of its checksum blocks, or cut short, is refused whether mapped or
+// read, with an error naming the file, the section and --reindex.
+func TestLoadRefusesDamagedQuantised(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	_, whole := savedIndex(t, f, manyChunkArticles())
+	q := sectionSpans(t, whole)[3]
+	if q.sums-q.payload <= sectionBlock {
+		t.Fatalf("quantised section of %d bytes: the test wants more than one block", q.sums-q.payload)
+	}
+	flip := func(at int) func([]byte) []byte {
+		return func(b []byte) []byte { b[at] ^= 0x10; return b }
+	}
+	tests := []struct {
+		name string
+		edit func([]byte) []byte
+	}{
+		{"first block, a row", flip(q.payload + 64<<10)},
+		{"second block", flip(q.payload + sectionBlock + 100)},
+		{"last byte", flip(q.sums - 1)},
+		{"second block's sum", flip(q.sums + 4)},
+		{"cut in the second block", func(b []byte) []byte { return b[:q.payload+sectionBlock+5] }},
+		{"cut in the sums", func(b []byte) []byte { return b[:q.sums+3] }},
+	}
+	dir := t.TempDir()
+	for i, tt := range tests {
+		for _, noMap := range []bool{false, true} {
+			p := filepath.Join(dir, fmt.Sprintf("%02d-%v-%s", i, noMap, SnapshotName))
+			if err := os.WriteFile(p, tt.edit(slices.Clone(whole)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(t.Context(), p, Options{Embedder: f, noMap: noMap})
+			if !isCorrupt(err) {
+				t.Errorf("%s (noMap %v): err = %v, want a *CorruptIndexError", tt.name, noMap, err)
+				continue
+			}
+			for _, s := range []string{p, "vector index section", "--reindex"} {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("%s (noMap %v): err = %v, want it to name %q", tt.name, noMap, err, s)
+				}
+			}
+		}
+	}
+}
+
+// TestLoadRebuildsMissingQuantised: a snapshot whose quantised index
+// section is empty (intact, checksums and all) but whose chunks are there
+// loads with the quantised index rebuilt from the vectors, and answers as
+// the saved index does.
+func TestLoadRebuildsMissingQuantised(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	path, whole := savedIndex(t, f, manyChunkArticles())
+	want, err := Load(t.Context(), path, Options{Embedder: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spans := sectionSpans(t, whole)
+	q, v := spans[3], spans[4]
+	// The same file with an empty section in place of the quantised
+	// index, and the vectors section realigned after it.
+	out := slices.Clone(whole[:q.start])
+	out = binary.LittleEndian.AppendUint64(out, 0)
+	out = binary.LittleEndian.AppendUint32(out, sectionTrailer(0, nil))
+	out = append(out, make([]byte, vectorPad(int64(len(out))))...)
+	out = append(out, whole[v.start:]...)
+	for _, noMap := range []bool{false, true} {
+		p := filepath.Join(t.TempDir(), SnapshotName)
+		if err := os.WriteFile(p, out, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Load(t.Context(), p, Options{Embedder: f, noMap: noMap})
+		if err != nil {
+			t.Fatalf("noMap %v: %v", noMap, err)
+		}
+		if got.vec == nil || got.vec.Len() != want.Chunks() || len(got.quantised) != 0 {
+			t.Fatalf("noMap %v: quantised index not rebuilt", noMap)
+		}
+		// The rebuilt quantised index holds its rows in another slot order
+		// than the saved one (so encodes differently), and ranks the same.
+		if g, w := denseHits(t, got), denseHits(t, want); !slices.EqualFunc(g, w, slices.Equal) {
+			t.Errorf("noMap %v: dense results %v after the rebuild, want %v", noMap, g, w)
+		}
+	}
 }

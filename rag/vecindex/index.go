@@ -37,6 +37,18 @@ const (
 type block struct {
 	start, rows int
 	data        []int8
+	// shared is true while data is the bytes Open was given (a read-only
+	// mapping): own copies them onto the heap before any write.
+	shared bool
+}
+
+// own makes b's data the index's own, copying it onto the heap if it is
+// shared, so that it can be written.
+func (b *block) own() {
+	if b.shared {
+		b.data = slices.Clone(b.data)
+		b.shared = false
+	}
 }
 
 // Index is an in-memory approximate-then-exact dense index. It is safe for
@@ -65,6 +77,21 @@ func New(dim int) *Index {
 		workers: 2,
 		slot:    map[string]int{},
 	}
+}
+
+// InPlace returns the number of int8 bytes the index reads in place from
+// the encoding it was opened over (see Open) rather than from its own
+// memory: all of its full blocks until a write copies one.
+func (ix *Index) InPlace() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	n := 0
+	for _, b := range ix.blocks {
+		if b.shared {
+			n += len(b.data)
+		}
+	}
+	return n
 }
 
 // Len returns the number of rows in the index.
@@ -100,6 +127,7 @@ func (ix *Index) Add(id string, v []float32) error {
 	// A new or freed slot is all zeros already, so write only the non-zero
 	// dimensions.
 	blk := ix.blockOf(s)
+	blk.own()
 	o := s - blk.start
 	for j, x := range v {
 		var q int8
@@ -161,6 +189,7 @@ func (ix *Index) Remove(id string) {
 	ix.scales[s] = 0
 	ix.live[s/64] &^= 1 << (s % 64)
 	blk := ix.blockOf(s)
+	blk.own()
 	for j := range ix.dim {
 		blk.data[j*blk.rows+s-blk.start] = 0
 	}

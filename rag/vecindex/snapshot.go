@@ -133,14 +133,77 @@ func (ix *Index) ReadFrom(r io.Reader) (int64, error) {
 		return cr.n, fmt.Errorf("read index: %w", err)
 	}
 
+	if err := ix.install(st); err != nil {
+		return cr.n, fmt.Errorf("read index: %w", err)
+	}
+	return cr.n, nil
+}
+
+// install makes st the index's state; ix must still be empty.
+func (ix *Index) install(st *decoded) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.n != 0 {
-		return cr.n, fmt.Errorf("read index: %w", ErrNotEmpty)
+		return ErrNotEmpty
 	}
 	ix.blocks, ix.scales, ix.ids, ix.live = st.blocks, st.scales, st.ids, st.live
 	ix.slot, ix.free, ix.n = st.slot, st.free, st.n
-	return cr.n, nil
+	return nil
+}
+
+// Open returns an index of dim dimensions over enc, an encoding written by
+// WriteTo, without copying its rows: the int8 columns of every full block
+// are slices of enc. Only the last block, when partly used, is spread onto
+// the heap to its stride (at most maxBlockRows×dim bytes); the IDs, scales
+// and free list are decoded onto the heap, so that an index over a mapping
+// holds about 1 % of its bytes on the heap.
+//
+// enc must stay readable and unchanged for as long as the index is used:
+// Veille passes a read-only mapping of its snapshot file, which is never
+// written in place. A write to a row of a block of enc (Add replacing a row
+// or filling a freed slot, Remove) first copies that block onto the heap,
+// so enc itself is never written.
+//
+// Open checks everything ReadFrom checks but the trailing checksum, which
+// would read every byte of enc: the caller vouches for enc's bytes (Veille
+// checks its snapshot's sections block by block before it opens them). A
+// truncated or inconsistent encoding returns an error wrapping ErrCorrupt.
+func Open(enc []byte, dim int) (*Index, error) {
+	ix := New(dim)
+	r := bytes.NewReader(enc)
+	st, err := ix.decodeHead(r)
+	if err != nil {
+		return nil, fmt.Errorf("open index: %w", err)
+	}
+	p := len(enc) - r.Len()
+	for i := range st.blocks {
+		blk := &st.blocks[i]
+		used := min(blk.rows, st.n-blk.start)
+		size := dim * used
+		if len(enc)-p < size {
+			return nil, fmt.Errorf("open index: %w", corrupt("block %d: %d bytes, want %d", i, len(enc)-p, size))
+		}
+		src := enc[p : p+size : p+size]
+		p += size
+		if used == blk.rows {
+			blk.data, blk.shared = bytesInt8(src), true
+			continue
+		}
+		blk.data = make([]int8, dim*blk.rows)
+		for j := range dim {
+			copy(int8Bytes(blk.data[j*blk.rows:j*blk.rows+used]), src[j*used:(j+1)*used])
+		}
+	}
+	if left := len(enc) - p; left != 4 {
+		return nil, fmt.Errorf("open index: %w", corrupt("%d bytes after the blocks, want a 4-byte checksum", left))
+	}
+	if err := ix.checkFree(st); err != nil {
+		return nil, fmt.Errorf("open index: %w", err)
+	}
+	if err := ix.install(st); err != nil {
+		return nil, fmt.Errorf("open index: %w", err)
+	}
+	return ix, nil
 }
 
 // decoded is an index's state as read, installed only once all of it checks.
@@ -154,12 +217,9 @@ type decoded struct {
 	n      int
 }
 
-// decode reads and checks everything but the trailer from r. Allocations
-// follow the data actually read: the slot table, whose length is declared,
-// grows as it arrives, and it holds at least a byte per slot, so the
-// slot-sized arrays that follow are bounded by the input; blocks are
-// allocated one at a time, each at most maxBlockRows×dim.
-func (ix *Index) decode(r io.Reader) (*decoded, error) {
+// decodeHead reads and checks what precedes the blocks from r: header,
+// slot table, free list and scales, and lays out the blocks (without data).
+func (ix *Index) decodeHead(r io.Reader) (*decoded, error) {
 	ix.mu.RLock()
 	used := ix.n
 	ix.mu.RUnlock()
@@ -262,7 +322,20 @@ func (ix *Index) decode(r io.Reader) (*decoded, error) {
 		}
 		st.scales[s] = sc
 	}
+	return st, nil
+}
 
+// decode reads and checks everything but the trailer from r. Allocations
+// follow the data actually read: the slot table, whose length is declared,
+// grows as it arrives, and it holds at least a byte per slot, so the
+// slot-sized arrays that follow are bounded by the input; blocks are
+// allocated one at a time, each at most maxBlockRows×dim.
+func (ix *Index) decode(r io.Reader) (*decoded, error) {
+	st, err := ix.decodeHead(r)
+	if err != nil {
+		return nil, err
+	}
+	n := st.n
 	for i := range st.blocks {
 		blk := &st.blocks[i]
 		used := min(blk.rows, n-blk.start)
@@ -281,17 +354,24 @@ func (ix *Index) decode(r io.Reader) (*decoded, error) {
 			}
 		}
 	}
-	// Add writes only the non-zero dimensions of a row into a free slot, so
-	// a free slot must hold zeros.
+	if err := ix.checkFree(st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// checkFree checks that every free slot holds zeros: Add writes only the
+// non-zero dimensions of a row into a free slot.
+func (ix *Index) checkFree(st *decoded) error {
 	for _, s := range st.free {
 		blk := &st.blocks[blockIndex(st.blocks, s)]
 		for j := range ix.dim {
 			if blk.data[j*blk.rows+s-blk.start] != 0 {
-				return nil, corrupt("free slot %d holds data", s)
+				return corrupt("free slot %d holds data", s)
 			}
 		}
 	}
-	return st, nil
+	return nil
 }
 
 // readChunks fills d from r in pieces that fit in cache, so that a checksum
@@ -332,6 +412,14 @@ func int8Bytes(d []int8) []byte {
 		return nil
 	}
 	return unsafe.Slice((*byte)(unsafe.Pointer(&d[0])), len(d))
+}
+
+// bytesInt8 views b's memory as int8s, the converse of int8Bytes.
+func bytesInt8(b []byte) []int8 {
+	if len(b) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*int8)(unsafe.Pointer(&b[0])), len(b))
 }
 
 // countWriter counts the bytes written to w.

@@ -41,6 +41,33 @@ func decodeIndex(t testing.TB, enc []byte, dim int) *Index {
 	return ix
 }
 
+// openIndex opens a new index of dim dimensions over a copy of enc, and
+// checks at the end of the test that the index never wrote into it.
+func openIndex(t testing.TB, enc []byte, dim int) *Index {
+	t.Helper()
+	mine := bytes.Clone(enc)
+	ix, err := Open(mine, dim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if !bytes.Equal(mine, enc) {
+			t.Error("the index wrote into the bytes it was opened over")
+		}
+	})
+	return ix
+}
+
+// loaders are the two ways back from an encoding: read onto the heap, or
+// opened over the encoding's bytes.
+var loaders = []struct {
+	name string
+	load func(testing.TB, []byte, int) *Index
+}{
+	{"ReadFrom", decodeIndex},
+	{"Open", openIndex},
+}
+
 // reseal recomputes enc's CRC trailer, so a test can check what the
 // checksum would otherwise catch first.
 func reseal(enc []byte) []byte {
@@ -91,10 +118,19 @@ func TestRoundTripSearch(t *testing.T) {
 	t.Parallel()
 	const dim = 256
 	ix, vecs := churned(t, dim)
-	got := decodeIndex(t, encode(t, ix), dim)
-	if got.Len() != ix.Len() {
-		t.Fatalf("Len() = %d after a round trip, want %d", got.Len(), ix.Len())
+	for _, l := range loaders {
+		got := l.load(t, encode(t, ix), dim)
+		if got.Len() != ix.Len() {
+			t.Fatalf("%s: Len() = %d after a round trip, want %d", l.name, got.Len(), ix.Len())
+		}
+		roundTripSearches(t, l.name, ix, got, vecs)
 	}
+}
+
+// roundTripSearches compares searches on ix and on got, its round trip.
+func roundTripSearches(t *testing.T, name string, ix, got *Index, vecs map[string][]float32) {
+	t.Helper()
+	dim := ix.Dim()
 	exact := func(id string) []float32 { return vecs[id] }
 	keep := func(id string) bool { return strings.HasSuffix(id, "3") }
 	r := rand.New(rand.NewPCG(5, 6))
@@ -112,7 +148,7 @@ func TestRoundTripSearch(t *testing.T) {
 		} {
 			want := ix.Search(query, 10, tc.keep, tc.exact)
 			if diff := cmp.Diff(want, got.Search(query, 10, tc.keep, tc.exact)); diff != "" {
-				t.Errorf("query %d %s: Search() after a round trip (-want +got):\n%s", q, tc.name, diff)
+				t.Errorf("%s: query %d %s: Search() after a round trip (-want +got):\n%s", name, q, tc.name, diff)
 			}
 		}
 	}
@@ -147,35 +183,64 @@ func TestRoundTripState(t *testing.T) {
 			return ix
 		}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			ix := tc.make(t)
-			enc := encode(t, ix)
-			if again := encode(t, ix); !bytes.Equal(enc, again) {
-				t.Fatal("two encodings of one index differ")
-			}
-			got := decodeIndex(t, enc, dim)
-			if reenc := encode(t, got); !bytes.Equal(enc, reenc) {
-				t.Fatal("a loaded index encodes differently from the one written")
-			}
-			r := rand.New(rand.NewPCG(9, 9))
-			for i := range 400 {
-				id, v := fmt.Sprintf("later%03d", i), sparse(r, dim, 10)
-				if err := ix.Add(id, v); err != nil {
-					t.Fatal(err)
-				}
-				if err := got.Add(id, v); err != nil {
-					t.Fatal(err)
-				}
-				if i%3 == 0 {
-					ix.Remove(fmt.Sprintf("later%03d", i/2))
-					got.Remove(fmt.Sprintf("later%03d", i/2))
-				}
-			}
-			if !bytes.Equal(encode(t, ix), encode(t, got)) {
-				t.Error("the same operations after a round trip give different indexes")
-			}
-		})
+		for _, l := range loaders {
+			t.Run(tc.name+"/"+l.name, func(t *testing.T) {
+				t.Parallel()
+				roundTripState(t, tc.make(t), l.load)
+			})
+		}
+	}
+}
+
+// roundTripState checks that ix loaded back by load encodes as ix does,
+// before and after the same operations on both.
+func roundTripState(t *testing.T, ix *Index, load func(testing.TB, []byte, int) *Index) {
+	t.Helper()
+	dim := ix.Dim()
+	enc := encode(t, ix)
+	if again := encode(t, ix); !bytes.Equal(enc, again) {
+		t.Fatal("two encodings of one index differ")
+	}
+	got := load(t, enc, dim)
+	if reenc := encode(t, got); !bytes.Equal(enc, reenc) {
+		t.Fatal("a loaded index encodes differently from the one written")
+	}
+	r := rand.New(rand.NewPCG(9, 9))
+	for i := range 400 {
+		id, v := fmt.Sprintf("later%03d", i), sparse(r, dim, 10)
+		if err := ix.Add(id, v); err != nil {
+			t.Fatal(err)
+		}
+		if err := got.Add(id, v); err != nil {
+			t.Fatal(err)
+		}
+		if i%3 == 0 {
+			ix.Remove(fmt.Sprintf("later%03d", i/2))
+			got.Remove(fmt.Sprintf("later%03d", i/2))
+		}
+	}
+	if !bytes.Equal(encode(t, ix), encode(t, got)) {
+		t.Error("the same operations after a round trip give different indexes")
+	}
+}
+
+// TestOpenErrors: Open refuses an encoding cut short or followed by bytes
+// that are not its checksum, whatever the cut.
+func TestOpenErrors(t *testing.T) {
+	t.Parallel()
+	const dim = 32
+	ix, _ := churned(t, dim)
+	enc := encode(t, ix)
+	for _, cut := range []int{0, 3, encHeaderSize, encHeaderSize + 5, len(enc) / 2, len(enc) - 5, len(enc) - 1} {
+		if _, err := Open(bytes.Clone(enc[:cut]), dim); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("cut at %d of %d: err = %v, want ErrCorrupt", cut, len(enc), err)
+		}
+	}
+	if _, err := Open(append(bytes.Clone(enc), 0), dim); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("a byte after the checksum: err = %v, want ErrCorrupt", err)
+	}
+	if _, err := Open(bytes.Clone(enc), dim+1); !errors.Is(err, ErrDimension) {
+		t.Errorf("another dimension: err = %v, want ErrDimension", err)
 	}
 }
 
