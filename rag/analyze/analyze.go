@@ -64,10 +64,14 @@ type analyzer struct {
 	lang string // "fr" or "en"
 	emit func(term string, start, end int)
 	buf  []byte
+	// stems remembers what each plain word gives; nil stems every word
+	// afresh (the test comparing the two).
+	stems *stemCache
 }
 
 func analyze(text, lang string, emit func(term string, start, end int)) {
 	a := analyzer{text: text, lang: resolveLang(lang, text), emit: emit}
+	a.stems = stemCacheFor(a.lang)
 	scan(text, a.token)
 }
 
@@ -217,15 +221,34 @@ func (a *analyzer) piece(start, end int) {
 
 // word analyses a plain word: stop words and one-letter words are dropped,
 // the rest stemmed. The stemmer sees the accented word (Snowball's French
-// rules read accents), then the stem is folded.
+// rules read accents), then the stem is folded. What a word gives depends on
+// the word and the language only, so it is remembered (stemcache.go).
 func (a *analyzer) word(start, end int) {
 	if start >= end {
 		return
 	}
 	s := a.text[start:end]
+	if a.stems == nil {
+		if e := a.stem(s); e.keep {
+			a.emit(e.term, start, end)
+		}
+		return
+	}
+	e, ok := a.stems.get(s)
+	if !ok {
+		e = a.stem(s)
+		a.stems.put(s, e)
+	}
+	if e.keep {
+		a.emit(e.term, start, end)
+	}
+}
+
+// stem is word without the cache.
+func (a *analyzer) stem(s string) stemEntry {
 	a.buf = appendFold(a.buf[:0], s)
 	if utf8.RuneCount(a.buf) < 2 || IsStopWord(string(a.buf), a.lang) {
-		return
+		return stemEntry{}
 	}
 	var stem string
 	if a.lang == "en" {
@@ -233,5 +256,5 @@ func (a *analyzer) word(start, end int) {
 	} else {
 		stem = french.Stem(s, true)
 	}
-	a.emit(Fold(stem), start, end)
+	return stemEntry{term: Fold(stem), keep: true}
 }
