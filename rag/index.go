@@ -62,6 +62,11 @@ type Options struct {
 	Chunking    chunk.Options // zero value means chunk.DefaultOptions()
 	Now         func() time.Time
 	Concurrency int // embedding workers; 0 means GOMAXPROCS
+	// SlabBeside, a snapshot's path, makes Add keep the vectors it embeds
+	// in an unlinked temp file beside it, mapped, rather than on the heap
+	// (see vectorSlab): for a command that embeds a whole corpus before it
+	// saves. "" keeps them on the heap.
+	SlabBeside string
 
 	fusion fusion // zero means defaultFusion; tuning tests set others
 	// noMap makes Load read the raw vectors onto the heap instead of
@@ -93,6 +98,9 @@ type Index struct {
 	// that vec's int8 columns are slices of (nil when read onto the heap).
 	// It is unmapped once that vec is collected.
 	quantised []byte
+	// slab holds the vectors Add embeds when Options.SlabBeside is set (nil
+	// otherwise); it is unmapped once col, which holds them, is collected.
+	slab *vectorSlab
 }
 
 // New returns an empty in-memory index.
@@ -128,6 +136,11 @@ func New(opts Options) (*Index, error) {
 		return nil, fmt.Errorf("new index: %w", err)
 	}
 	ix.col = col
+	if !opts.noMap {
+		if ix.slab = newVectorSlab(opts.SlabBeside); ix.slab != nil {
+			runtime.AddCleanup(col, func(s *vectorSlab) { s.close() }, ix.slab)
+		}
+	}
 	return ix, nil
 }
 
@@ -345,8 +358,20 @@ type batchEmbedder interface {
 	EmbedDocuments(ctx context.Context, texts []string) ([][]float32, error)
 }
 
-// embedChunks embeds one article's chunks, in one batch when the embedder can.
+// embedChunks embeds one article's chunks, in one batch when the embedder
+// can, and moves the vectors into the slab when there is one.
 func (ix *Index) embedChunks(ctx context.Context, title string, chunks []chunk.Chunk) ([][]float32, error) {
+	vecs, err := ix.embedTexts(ctx, title, chunks)
+	if err != nil {
+		return nil, err
+	}
+	ix.mu.RLock()
+	slab := ix.slab
+	ix.mu.RUnlock()
+	return slab.keep(vecs), nil
+}
+
+func (ix *Index) embedTexts(ctx context.Context, title string, chunks []chunk.Chunk) ([][]float32, error) {
 	texts := make([]string, len(chunks))
 	for i, c := range chunks {
 		texts[i] = embedText(title, c.Text)
@@ -410,8 +435,10 @@ func (ix *Index) mainLang() string {
 }
 
 // addVectorLocked adds a chunk's vector to the quantised search index,
-// creating it at the first vector's dimension.
+// creating it at the first vector's dimension. Add calls it once
+// chromem-go has read the vector too, so the slab's pages are counted here.
 func (ix *Index) addVectorLocked(id string, v []float32) error {
+	ix.slab.read(1)
 	if ix.vec == nil {
 		ix.vec = vecindex.New(len(v))
 	}

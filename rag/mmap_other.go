@@ -14,3 +14,8 @@ func mapRegion(*os.File, int64, int64) ([]byte, error) {
 }
 
 func unmapRegion([]byte) error { return nil }
+
+// mapShared is not available here: Add keeps vectors on the heap.
+func mapShared(*os.File, int64, int64) ([]byte, error) {
+	return nil, errors.ErrUnsupported
+}

@@ -16,3 +16,10 @@ func mapRegion(f *os.File, off, n int64) ([]byte, error) {
 
 // unmapRegion releases a mapping made by mapRegion.
 func unmapRegion(b []byte) error { return syscall.Munmap(b) }
+
+// mapShared maps n bytes of f from off (a multiple of the page size) for
+// reading and writing, shared: writes go to the file through the page
+// cache, so the kernel can write the pages out and drop them.
+func mapShared(f *os.File, off, n int64) ([]byte, error) {
+	return syscall.Mmap(int(f.Fd()), off, int(n), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+}

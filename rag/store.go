@@ -603,6 +603,6 @@ func (ix *Index) Reload(ctx context.Context, path string) error {
 	ix.db, ix.col, ix.lex, ix.doc, ix.vec, ix.man = fresh.db, fresh.col, fresh.lex, fresh.doc, fresh.vec, fresh.man
 	// The old mapping stays valid until the old collection is collected:
 	// a writer renamed a new file into place and left the old one alone.
-	ix.mapped, ix.quantised = fresh.mapped, fresh.quantised
+	ix.mapped, ix.quantised, ix.slab = fresh.mapped, fresh.quantised, fresh.slab
 	return nil
 }

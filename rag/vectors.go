@@ -122,6 +122,7 @@ func (ix *Index) writeVectorRows(ctx context.Context, w io.Writer, ids []string,
 		start, _ := strconv.ParseUint(doc.Metadata[metaStart], 10, 64)
 		end, _ := strconv.ParseUint(doc.Metadata[metaEnd], 10, 64)
 		refs[n] = chunkRef{id: id, start: start, end: end}
+		ix.slab.read(1)
 		for i, v := range unitVector(doc.Embedding) {
 			binary.LittleEndian.PutUint32(row[4*i:], math.Float32bits(v))
 		}

@@ -47,6 +47,9 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The vectors embedded wait for the save in a file beside the index,
+	// not on the heap (rag.Options.SlabBeside).
+	opts.SlabBeside = a.indexPath()
 	ix, err := rag.New(opts)
 	if err != nil {
 		return err
