@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -18,6 +19,9 @@ import (
 // defaultLockWait is how long a writer waits for another writer before
 // giving up (app.lockWait; tests shorten it).
 const defaultLockWait = 30 * time.Second
+
+// ingestGCPercent is the collector's target (GOGC) while ingesting.
+const ingestGCPercent = 50
 
 func (a *app) ingest(ctx context.Context, args []string) error {
 	flags := flag.NewFlagSet("ingest", flag.ContinueOnError)
@@ -50,6 +54,12 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 	// The vectors embedded wait for the save in a file beside the index,
 	// not on the heap (rag.Options.SlabBeside).
 	opts.SlabBeside = a.indexPath()
+	// With the vectors in the slab, the heap is the quantised index, the
+	// texts and the BM25 indexes; at the default GOGC the collector lets it
+	// grow to twice that before a collection, the largest part of the
+	// ingest's peak. Half that headroom costs a few more collections of a
+	// small heap (BENCHMARKS.md, "Ingest memory and speed").
+	defer debug.SetGCPercent(debug.SetGCPercent(ingestGCPercent))
 	ix, err := rag.New(opts)
 	if err != nil {
 		return err
