@@ -76,7 +76,9 @@ func (c *stemCache) put(word string, e stemEntry) {
 	s := c.shard(word)
 	s.mu.Lock()
 	if s.m == nil || len(s.m) >= stemShardCapacity {
-		s.m = make(map[string]stemEntry, stemShardCapacity)
+		// Not sized ahead: a one-shot command (a cold ask) analyses a few
+		// thousand words, and 128 presized maps cost it 13 MiB.
+		s.m = make(map[string]stemEntry)
 	}
 	s.m[strings.Clone(word)] = e
 	s.mu.Unlock()
