@@ -18,9 +18,9 @@ test:
 	$(GO) test -race -count=1 ./...
 
 # Retrieval and answer quality may not fall more than 0.02 below the figures
-# in rag/testdata/eval_floor.json; skipped when ../shared/eval is absent.
+# in rag/answer/testdata/eval_floor.json; skipped when ../shared/eval is absent.
 eval-floor:
-	VEILLE_EVAL=1 $(GO) test -count=1 -run '^TestEvalFloor$$' ./rag
+	VEILLE_EVAL=1 $(GO) test -count=1 -run '^TestEvalFloor$$' ./rag/answer
 
 build:
 	$(GO) build -o bin/veille ./cmd/veille

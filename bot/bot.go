@@ -62,7 +62,7 @@ type Library interface {
 	StatsIn(ctx context.Context, scope rag.Scope) (rag.Stats, error)
 }
 
-// Pipeline is what the bot needs from the RAG core (rag.Engine is one):
+// Pipeline is what the bot needs from the RAG core (answer.Engine is one):
 // an Answerer and a Library.
 type Pipeline interface {
 	Answerer

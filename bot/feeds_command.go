@@ -254,19 +254,13 @@ func feedHealthEmbed(hs []FeedHealth, admin bool, l lang, budget int) *discordgo
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Failures > sorted[j].Failures })
 	title := fmt.Sprintf(l.pick(txtFeedsTitle), len(hs))
 	limit := min(maxEmbedDescription, budget-runeLen(title))
-	var lines []string
-	used := 0
+	lines := make([]string, len(sorted))
 	for i, h := range sorted {
-		line := feedHealthLine(h, admin, l)
-		more := fmt.Sprintf(l.pick(txtMoreFeeds), len(sorted)-i)
-		if used+runeLen(line)+1+runeLen(more) > limit {
-			lines = append(lines, more)
-			break
-		}
-		lines = append(lines, line)
-		used += runeLen(line) + 1
+		lines[i] = feedHealthLine(h, admin, l)
 	}
-	desc := strings.Join(lines, "\n")
+	desc := strings.Join(fitLines(lines, limit, func(left int) string {
+		return fmt.Sprintf(l.pick(txtMoreFeeds), left)
+	}), "\n")
 	if desc == "" {
 		desc = l.pick(txtNoFeeds)
 	}

@@ -274,19 +274,13 @@ func statsMessages(st rag.Stats, l lang) []message {
 		}
 		return names[i] < names[j]
 	})
-	var lines []string
-	used := 0
+	lines := make([]string, len(names))
 	for i, name := range names {
-		line := fmt.Sprintf("%s — %d", escapeMarkdown(neutralize(truncate(oneLine(name), 100))), st.Sources[name])
-		more := fmt.Sprintf(l.pick(txtMoreSources), len(names)-i)
-		if used+runeLen(line)+1+runeLen(more) > maxFieldValue {
-			lines = append(lines, more)
-			break
-		}
-		lines = append(lines, line)
-		used += runeLen(line) + 1
+		lines[i] = fmt.Sprintf("%s — %d", escapeMarkdown(neutralize(truncate(oneLine(name), 100))), st.Sources[name])
 	}
-	sources := strings.Join(lines, "\n")
+	sources := strings.Join(fitLines(lines, maxFieldValue, func(left int) string {
+		return fmt.Sprintf(l.pick(txtMoreSources), left)
+	}), "\n")
 	if sources == "" {
 		sources = "—"
 	}
@@ -467,4 +461,20 @@ func bestCut(r []rune, start, limit int, inside []int) int {
 		return s
 	}
 	return end
+}
+
+// fitLines returns the first lines that fit in limit runes joined by
+// newlines, followed, when some are left out, by more(how many).
+func fitLines(lines []string, limit int, more func(left int) string) []string {
+	var out []string
+	used := 0
+	for i, line := range lines {
+		m := more(len(lines) - i)
+		if used+runeLen(line)+1+runeLen(m) > limit {
+			return append(out, m)
+		}
+		out = append(out, line)
+		used += runeLen(line) + 1
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"github.com/veille/veille/rag/answer"
 	"log/slog"
 	"regexp"
 	"strings"
@@ -20,17 +21,17 @@ import (
 const DefaultStreamInterval = time.Second
 
 // streamer is a Pipeline that can also stream a generated answer's text as
-// the model writes it (rag.Engine does when a model is configured). The
+// the model writes it (answer.Engine does when a model is configured). The
 // streamed text is unchecked: only the returned Answer, whose citations are
 // checked, is ever shown as the answer.
 type streamer interface {
 	AskStream(ctx context.Context, question string, opts rag.SearchOptions, onDelta func(string)) (rag.Answer, error)
 }
 
-// rag.Engine streams; a change of AskStream's signature would silently turn
+// answer.Engine streams; a change of AskStream's signature would silently turn
 // streaming off (the type assertion in ask would fail), so it is checked
 // here, next to the interface.
-var _ streamer = (*rag.Engine)(nil)
+var _ streamer = (*answer.Engine)(nil)
 
 // draftTimeout bounds one draft edit.
 const draftTimeout = 5 * time.Second

@@ -2,66 +2,17 @@ package rag
 
 import (
 	"fmt"
-	"math/rand/v2"
+	"github.com/veille/veille/rag/ragtest"
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
-	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/veille/veille/rag/article"
 )
-
-// synthArticles generates n deterministic French-looking articles of about
-// six chunks each, from a Zipf-distributed vocabulary.
-func synthArticles(n int) []article.Article {
-	r := rand.New(rand.NewPCG(42, 7))
-	vocab := make([]string, 30000)
-	syll := []string{"ra", "to", "mi", "que", "sé", "cu", "ri", "té", "pi", "ra", "ge", "lo", "gi", "el", "ser", "veur", "at", "ta", "que", "ran", "çon"}
-	for i := range vocab {
-		var b strings.Builder
-		for range 2 + r.IntN(3) {
-			b.WriteString(syll[r.IntN(len(syll))])
-		}
-		vocab[i] = b.String()
-	}
-	z := rand.NewZipf(r, 1.1, 2, uint64(len(vocab)-1))
-	arts := make([]article.Article, n)
-	for i := range arts {
-		var b strings.Builder
-		for p := range 4 {
-			if p > 0 {
-				b.WriteString("\n\n")
-			}
-			for s := range 6 {
-				if s > 0 {
-					b.WriteByte(' ')
-				}
-				w := vocab[z.Uint64()]
-				b.WriteString(strings.ToUpper(w[:1]) + w[1:])
-				for range 14 {
-					b.WriteByte(' ')
-					b.WriteString(vocab[z.Uint64()])
-				}
-				b.WriteByte('.')
-			}
-		}
-		arts[i] = article.Article{
-			ID: fmt.Sprintf("a%06d", i), Title: vocab[z.Uint64()] + " " + vocab[z.Uint64()],
-			Source: fmt.Sprintf("source%d", i%7), Lang: "fr", Text: b.String(),
-			Published: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour),
-		}
-	}
-	return arts
-}
 
 var (
 	benchMu      sync.Mutex
 	benchIndexes = map[int]*Index{}
-	benchHeap    = map[int]uint64{} // heap each index took when built
 )
 
 // benchIndex builds (once per size) an index of about chunks chunks.
@@ -72,32 +23,17 @@ func benchIndex(b *testing.B, chunks int) *Index {
 	if ix := benchIndexes[chunks]; ix != nil {
 		return ix
 	}
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
 	ix, err := New(Options{Embedder: newFake(b)})
 	if err != nil {
 		b.Fatal(err)
 	}
-	arts := synthArticles(chunks / 6)
+	arts := ragtest.Synth(chunks / 6)
 	if _, err := ix.Add(b.Context(), arts, nil); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("built %d articles, %d chunks", ix.Len(), ix.Chunks())
 	benchIndexes[chunks] = ix
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	benchHeap[chunks] = after.HeapAlloc - min(before.HeapAlloc, after.HeapAlloc)
 	return ix
-}
-
-// benchIndexHeap is the heap the index of benchIndex(chunks) took as it was
-// built: the difference across the build, not the whole heap, which holds
-// every index built before it in the same process.
-func benchIndexHeap(chunks int) uint64 {
-	benchMu.Lock()
-	defer benchMu.Unlock()
-	return benchHeap[chunks]
 }
 
 func BenchmarkSearch(b *testing.B) {
@@ -118,39 +54,8 @@ func BenchmarkSearch(b *testing.B) {
 	}
 }
 
-// BenchmarkAsk reports the extractive Ask's latency percentiles over varied
-// questions, and the heap the index took when built (an index built in
-// memory holds its vectors on the heap; a loaded one maps them: see
-// BenchmarkLoad and BenchmarkServeMemory).
-func BenchmarkAsk(b *testing.B) {
-	questions := []string{
-		"quelle entreprise a piraté les serveurs", "attaque rançon mairie", "CVE-2024-3400 correctif",
-		"qui a revendiqué l'attaque ?", "raquesé topi cuge", "les données des clients ont-elles fuité ?",
-	}
-	for _, n := range benchSizes(10000, 100000) {
-		b.Run(fmt.Sprintf("chunks=%d", n), func(b *testing.B) {
-			ix := benchIndex(b, n)
-			var lat []time.Duration
-			i := 0
-			for b.Loop() {
-				start := time.Now()
-				if _, err := ix.Ask(b.Context(), questions[i%len(questions)], SearchOptions{}); err != nil {
-					b.Fatal(err)
-				}
-				lat = append(lat, time.Since(start))
-				i++
-			}
-			slices.Sort(lat)
-			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
-			b.ReportMetric(float64(benchIndexHeap(n))/float64(ix.Chunks()), "heapB/chunk")
-		})
-	}
-}
-
-// BenchmarkIngest measures Add end to end (normalise, chunk, embed, store).
 func BenchmarkIngest(b *testing.B) {
-	arts := synthArticles(500)
+	arts := ragtest.Synth(500)
 	f := newFake(b)
 	var chunks int
 	for b.Loop() {

@@ -89,7 +89,6 @@ type Index struct {
 	vec *vecindex.Index // nil until the first vector tells the dimension
 	man *manifest
 
-	analyses analysisCache // answering's analysis of recent articles
 	// mapped is the read-only mapping of the snapshot's vectors that the
 	// loaded chunks' embeddings are slices of (nil when read onto the heap).
 	// It is unmapped once col, which holds those slices, is collected.
@@ -190,26 +189,51 @@ type Progress func(done, total int)
 // reported in AddResult.Skipped.
 // On error (embedding failed, ctx cancelled) the index is left as it was.
 func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progress) (AddResult, error) {
-	var res AddResult
-	type job struct {
-		art    article.Article
-		hash   string
-		prev   *storedArticle
-		chunks []chunk.Chunk
-		vecs   [][]float32
-	}
-
-	// An article added again, unchanged or as a duplicate, gains its new
-	// owners: a second server following the same feed sees it too.
-	type widen struct {
-		id     string
-		guilds []string
-	}
-	var widens []widen
-
 	ix.mu.RLock()
-	var jobs []*job
-	byID := map[string]*job{}
+	p := ix.planLocked(arts)
+	ix.mu.RUnlock()
+
+	// Embed outside the lock: this is the slow part, and readers keep going.
+	if err := ix.embedJobs(ctx, p.jobs, progress); err != nil {
+		return AddResult{}, err
+	}
+
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.commitLocked(ctx, p)
+}
+
+// addJob is an article Add embeds and stores.
+type addJob struct {
+	art    article.Article
+	hash   string
+	prev   *storedArticle
+	chunks []chunk.Chunk
+	vecs   [][]float32
+}
+
+// widen gives an article added again, unchanged or as a duplicate, its new
+// owners: a second server following the same feed sees it too.
+type widen struct {
+	id     string
+	guilds []string
+}
+
+// addPlan is what Add found to do: the articles to embed, the owners to
+// add, and the counts so far.
+type addPlan struct {
+	jobs   []*addJob
+	widens []widen
+	res    AddResult
+}
+
+// planLocked normalises arts and sorts them into new or changed articles to
+// embed, unchanged ones and duplicates (of the index or of each other), and
+// skipped ones.
+func (ix *Index) planLocked(arts []article.Article) addPlan {
+	var p addPlan
+	res := &p.res
+	byID := map[string]*addJob{}
 	seenHash := map[string]string{}
 	seenURL := map[string]string{}
 	for _, a := range arts {
@@ -229,12 +253,12 @@ func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progr
 		}
 		if prev != nil && prev.Hash == h {
 			res.Unchanged++
-			widens = append(widens, widen{prev.ID, n.Guilds})
+			p.widens = append(p.widens, widen{prev.ID, n.Guilds})
 			continue
 		}
 		if id, ok := ix.man.byHash(h); ok && id != n.ID {
 			res.Duplicate++
-			widens = append(widens, widen{id, n.Guilds})
+			p.widens = append(p.widens, widen{id, n.Guilds})
 			continue
 		}
 		if id, ok := seenHash[h]; ok && id != n.ID {
@@ -262,13 +286,15 @@ func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progr
 			// always has, and both owners keep it.
 			n.Guilds = mergeGuilds(j.art.Guilds, n.Guilds)
 		}
-		j := &job{art: n, hash: h, prev: prev, chunks: chunks}
-		jobs = append(jobs, j)
+		j := &addJob{art: n, hash: h, prev: prev, chunks: chunks}
+		p.jobs = append(p.jobs, j)
 		byID[n.ID] = j
 	}
-	ix.mu.RUnlock()
+	return p
+}
 
-	// Embed outside the lock: this is the slow part, and readers keep going.
+// embedJobs embeds the chunks of every job, ix.opts.Concurrency at a time.
+func (ix *Index) embedJobs(ctx context.Context, jobs []*addJob, progress Progress) error {
 	var done int
 	var doneMu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
@@ -290,13 +316,18 @@ func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progr
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return AddResult{}, fmt.Errorf("add %d articles: %w", len(jobs), err)
+		return fmt.Errorf("add %d articles: %w", len(jobs), err)
 	}
 
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
+	return nil
+}
+
+// commitLocked stores what p planned and embedded: new owners, then each
+// job's chunks (in chromem-go, BM25 and the quantised index) and article.
+func (ix *Index) commitLocked(ctx context.Context, p addPlan) (AddResult, error) {
+	res := p.res
 	now := ix.opts.Now().UTC()
-	for _, w := range widens {
+	for _, w := range p.widens {
 		// Read again: the article may have changed while we embedded.
 		if a := ix.man.Articles[w.id]; a != nil {
 			if g := mergeGuilds(a.Guilds, w.guilds); !slices.Equal(g, a.Guilds) {
@@ -305,7 +336,7 @@ func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progr
 			}
 		}
 	}
-	for _, j := range jobs {
+	for _, j := range p.jobs {
 		firstSeen := now
 		guilds := mergeGuilds(j.art.Guilds, j.art.Guilds)
 		if prev := ix.man.Articles[j.art.ID]; prev != nil {
@@ -345,7 +376,7 @@ func (ix *Index) Add(ctx context.Context, arts []article.Article, progress Progr
 		ix.doc.Add(a.ID, analyze.Terms(a.Title+"\n"+a.Text, a.Lang))
 		res.Chunks += len(j.chunks)
 	}
-	if len(jobs) > 0 {
+	if len(p.jobs) > 0 {
 		ix.man.Updated = now
 		// Providers learn their dimension from their first answer.
 		ix.man.Embedder = ix.opts.Embedder.Identity()
@@ -427,8 +458,9 @@ func firstNonEmpty(ss ...string) string {
 	return "(unnamed)"
 }
 
-// mainLang is the language most indexed articles are in.
-func (ix *Index) mainLang() string {
+// MainLang is the language most of the indexed articles are written in
+// ("" when none).
+func (ix *Index) MainLang() string {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	return ix.man.mainLang()

@@ -14,65 +14,18 @@ import (
 	"github.com/veille/veille/rag/article"
 	"github.com/veille/veille/rag/chunk"
 	"github.com/veille/veille/rag/embed"
+	"github.com/veille/veille/rag/ragtest"
 )
 
-// fakeEmbedder wraps the local embedder, optionally failing or posing as
-// another embedder.
-type fakeEmbedder struct {
-	inner *embed.Local
-	id    embed.Identity
-	fail  error
-}
+// fakeEmbedder is the local embedder, made to fail or to pose as another
+// one in some tests.
+type fakeEmbedder = ragtest.Embedder
 
 var _ Embedder = (*fakeEmbedder)(nil)
 
-func newFake(t testing.TB) *fakeEmbedder {
-	t.Helper()
-	l, err := embed.NewLocal(embed.DefaultDim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fakeEmbedder{inner: l, id: l.Identity()}
-}
+func newFake(t testing.TB) *fakeEmbedder { return ragtest.NewEmbedder(t) }
 
-func (f *fakeEmbedder) EmbedDocument(ctx context.Context, s string) ([]float32, error) {
-	if f.fail != nil {
-		return nil, f.fail
-	}
-	return f.inner.EmbedDocument(ctx, s)
-}
-
-func (f *fakeEmbedder) EmbedQuery(ctx context.Context, s string) ([]float32, error) {
-	return f.inner.EmbedQuery(ctx, s)
-}
-
-func (f *fakeEmbedder) EmbedQueryWeighted(ctx context.Context, s string, idf func(string) float32) ([]float32, error) {
-	return f.inner.EmbedQueryWeighted(ctx, s, idf)
-}
-
-func (f *fakeEmbedder) Identity() embed.Identity { return f.id }
-
-var testArticles = []article.Article{
-	{
-		ID: "lapsus", Title: "Apple et Meta auraient transmis des données clients à des pirates informatiques",
-		URL: "https://example.com/apple-meta?utm_source=x", Source: "Data News", Lang: "fr",
-		Published: time.Date(2022, 3, 31, 0, 0, 0, 0, time.UTC),
-		Text: "Les entreprises technologiques Apple et Meta auraient transmis des données clients à des pirates se faisant passer pour des policiers.\n\n" +
-			"L’un des mineurs serait également le cerveau du groupe de pirates informatiques Lapsus$, qui a notamment piraté Microsoft, Samsung et Nvidia.\n\n" +
-			"La police londonienne a récemment arrêté sept personnes dans le cadre d’une enquête sur Lapsus$.",
-	},
-	{
-		ID: "nso", Title: "Facebook accuse NSO Group d’avoir utilisé des serveurs américains",
-		Source: "Inconnu", Lang: "fr", Published: time.Date(2020, 4, 1, 0, 0, 0, 0, time.UTC),
-		Text: "Facebook a accusé la société de surveillance israélienne NSO Group d’utiliser des serveurs basés aux États-Unis pour espionner des utilisateurs de WhatsApp.\n\n" +
-			"Le logiciel espion Pegasus a été dirigé vers des appareils grâce à un serveur géré par QuadraNet, un hébergeur basé à Los Angeles.",
-	},
-	{
-		ID: "log4j", Title: "Log4Shell: patch CVE-2021-44228 now", Source: "Example Security", Lang: "en",
-		Published: time.Date(2021, 12, 10, 0, 0, 0, 0, time.UTC),
-		Text:      "A critical flaw, CVE-2021-44228, known as Log4Shell, affects the Apache Log4j library. Administrators should update to version 2.17.1 at once.",
-	},
-}
+var testArticles = ragtest.Articles
 
 func newTestIndex(t *testing.T) (*Index, *fakeEmbedder) {
 	t.Helper()
@@ -167,7 +120,7 @@ func TestAddFailureLeavesIndexUntouched(t *testing.T) {
 	t.Parallel()
 	ix, f := newTestIndex(t)
 	before := ix.Chunks()
-	f.fail = errors.New("embedding server down")
+	f.Fail = errors.New("embedding server down")
 	extra := article.Article{ID: "x", Title: "Nouveau", Text: "Un article de plus sur les rançongiciels."}
 	if _, err := ix.Add(t.Context(), []article.Article{extra}, nil); err == nil || !strings.Contains(err.Error(), "embedding server down") {
 		t.Fatalf("Add err = %v, want the embedder's error", err)
@@ -214,7 +167,7 @@ func TestLoadRefusesAnotherEmbedder(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := newFake(t)
-	other.id = embed.Identity{Name: "openai", Model: "text-embedding-3-small", Dim: 1536}
+	other.ID = embed.Identity{Name: "openai", Model: "text-embedding-3-small", Dim: 1536}
 	_, err := Load(t.Context(), path, Options{Embedder: other})
 	var mm *EmbedderMismatchError
 	if !errors.As(err, &mm) || !strings.Contains(err.Error(), "--reindex") {
@@ -452,7 +405,7 @@ func TestAddCaps(t *testing.T) {
 			t.Parallel()
 			f := newFake(t)
 			// Nothing over a cap may reach the embedder.
-			f.fail = errors.New("embedder called")
+			f.Fail = errors.New("embedder called")
 			ix, err := New(Options{Embedder: f, Chunking: tt.chunking})
 			if err != nil {
 				t.Fatal(err)

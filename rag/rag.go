@@ -1,6 +1,8 @@
-// Package rag is Veille's retrieval-augmented core: the Index (the only user
-// of chromem-go), search over it, and cited answers built from what was
-// retrieved.
+// Package rag stores and retrieves: the Index (the only user of chromem-go)
+// with its snapshot on disk and the writer's lock, and search over it
+// (vectors and BM25 fused). It also holds the result types every face of
+// Veille shares (Hit, Answer, Citation…). Answers are written above it, in
+// rag/answer.
 package rag
 
 import (
@@ -53,17 +55,14 @@ type SearchOptions struct {
 	// the zero value keeps every article.
 	Scope Scope
 
-	// inferred marks a date filter read from the question ("en 2020"), not
-	// asked for. Undated articles never pass it: nothing says they fall in
-	// the period.
-	inferred bool
-	// absolute marks an inferred filter whose expression writes its year
-	// ("en mars 2024"): the time of an event, which an undated reference
-	// article may describe as well as the news of the day.
-	absolute bool
-	// undated lets undated articles through an inferred filter: the second
-	// try of an absolute one, when no article dated in the range answers.
-	undated bool
+	// FromQuestion marks a date filter read from the question ("en 2020"),
+	// not asked for. Undated articles do not pass it (nothing says they
+	// fall in the period) unless Undated is set.
+	FromQuestion bool
+	// Undated lets undated articles through a filter read from the
+	// question: the second try of one that names an event's year, when no
+	// article dated in the range answers.
+	Undated bool
 }
 
 // Filter returns the date filter opts apply, nil when none.
@@ -71,7 +70,7 @@ func (o SearchOptions) Filter() *DateFilter {
 	if o.Since.IsZero() && o.Until.IsZero() {
 		return nil
 	}
-	return &DateFilter{Since: o.Since, Until: o.Until, FromQuestion: o.inferred, Undated: o.undated}
+	return &DateFilter{Since: o.Since, Until: o.Until, FromQuestion: o.FromQuestion, Undated: o.Undated}
 }
 
 // DateFilter is a date range an answer or a search was restricted to.

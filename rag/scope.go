@@ -39,17 +39,6 @@ func mergeGuilds(a, b []string) []string {
 	return slices.Compact(out)
 }
 
-// LatestIn returns the n most recent articles the scope sees (by published
-// time, else first seen); Engine.Latest's counterpart for the bot.
-func (e *Engine) LatestIn(ctx context.Context, scope Scope, n int) ([]ArticleInfo, error) {
-	return e.ix.LatestIn(ctx, scope, n)
-}
-
-// StatsIn is Index.StatsIn.
-func (e *Engine) StatsIn(ctx context.Context, scope Scope) (Stats, error) {
-	return e.ix.StatsIn(ctx, scope)
-}
-
 // ReadGuilds returns the owners of the articles stored in the index at
 // path that a Discord server added (article ID → server IDs), whatever
 // embedder built it. `veille ingest --reindex` puts them back on the

@@ -2,6 +2,7 @@ package rag
 
 import (
 	"errors"
+	"github.com/veille/veille/rag/ragtest"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -12,26 +13,12 @@ import (
 	"github.com/veille/veille/rag/article"
 )
 
-// Two Discord servers and the operator each added one article about a
-// ransomware attack; every article answers the same query.
 const (
-	guildA = "300000000000000001"
-	guildB = "300000000000000002"
+	guildA = ragtest.GuildA
+	guildB = ragtest.GuildB
 )
 
-func scopedArticles() []article.Article {
-	day := func(d int) time.Time { return time.Date(2026, 3, d, 8, 0, 0, 0, time.UTC) }
-	return []article.Article{
-		{ID: "operator", Title: "Rançongiciel dans une mairie", Source: "Operator News", Lang: "fr", Published: day(10),
-			Text: "Un rançongiciel a chiffré les serveurs d’une mairie bretonne. La mairie refuse de payer la rançon."},
-		{ID: "a-only", Title: "Rançongiciel dans un hôpital", Source: "Server A Feed", Lang: "fr", Published: day(11),
-			Text:   "Un rançongiciel a chiffré les serveurs d’un hôpital alsacien. L’hôpital refuse de payer la rançon.",
-			Guilds: []string{guildA}},
-		{ID: "b-only", Title: "Rançongiciel dans une université", Source: "Server B Feed", Lang: "fr", Published: day(12),
-			Text:   "Un rançongiciel a chiffré les serveurs d’une université normande. L’université refuse de payer la rançon.",
-			Guilds: []string{guildB}},
-	}
-}
+func scopedArticles() []article.Article { return ragtest.ScopedArticles() }
 
 func newScopedIndex(t *testing.T) *Index {
 	t.Helper()
@@ -46,7 +33,7 @@ func newScopedIndex(t *testing.T) *Index {
 }
 
 // TestScopeKeepsServersApart checks every read a server makes: search with
-// each retriever, answers, the latest articles, the digest's input, the
+// each retriever (answers: rag/answer's TestAskStaysInScope), the latest articles, the digest's input, the
 // statistics and the list of known sources.
 func TestScopeKeepsServersApart(t *testing.T) {
 	t.Parallel()
@@ -83,16 +70,6 @@ func TestScopeKeepsServersApart(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, sorted(ids(hits))); diff != "" {
 				t.Errorf("Search since January (-want +got):\n%s", diff)
-			}
-
-			ans, err := ix.Ask(ctx, "Quels serveurs le rançongiciel a-t-il chiffrés ?", SearchOptions{K: 10, Scope: tt.scope})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range append(ans.Citations, citationsOf(ans.Closest)...) {
-				if !slices.Contains(tt.want, c.ArticleID) {
-					t.Errorf("Ask cites %s, outside the scope", c.ArticleID)
-				}
 			}
 
 			latest, err := ix.LatestIn(ctx, tt.scope, 10)
@@ -139,14 +116,6 @@ func TestScopeKeepsServersApart(t *testing.T) {
 			}
 		})
 	}
-}
-
-func citationsOf(hits []Hit) []Citation {
-	var out []Citation
-	for _, h := range hits {
-		out = append(out, Citation{ArticleID: h.ArticleID})
-	}
-	return out
 }
 
 // TestAddSharesOwnership checks who sees an article added again: a second

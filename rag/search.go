@@ -261,8 +261,8 @@ func (ix *Index) filterLocked(opts SearchOptions) (func(string) bool, map[string
 		if src != "" && sourceKey(a.Source) != src {
 			return false
 		}
-		if opts.inferred && a.Published.IsZero() {
-			return opts.undated
+		if opts.FromQuestion && a.Published.IsZero() {
+			return opts.Undated
 		}
 		t := a.when()
 		return (opts.Since.IsZero() || !t.Before(opts.Since)) &&

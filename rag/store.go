@@ -140,6 +140,21 @@ func (ix *Index) writeSnapshot(ctx context.Context, f snapshotFile) error {
 	if _, err := w.Write(snapshotMagic); err != nil {
 		return err
 	}
+	if err := ix.writeIndexSections(f, w); err != nil {
+		return err
+	}
+	if err := ix.writeVectorSections(ctx, f, w); err != nil {
+		return err
+	}
+	if _, err := w.Write(snapshotEnd); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// writeIndexSections writes the manifest, the two BM25 indexes and the
+// quantised index.
+func (ix *Index) writeIndexSections(f snapshotFile, w *bufio.Writer) error {
 	// Every section is streamed to the file as it is encoded, its length
 	// patched in afterwards: no section is ever held whole in memory.
 	if err := streamSection(f, w, func(w io.Writer) error {
@@ -182,6 +197,12 @@ func (ix *Index) writeSnapshot(ctx context.Context, f snapshotFile) error {
 	}); err != nil {
 		return err
 	}
+	return nil
+}
+
+// writeVectorSections writes the float32 vectors, page-aligned so that Load
+// can map them, then the chunk table.
+func (ix *Index) writeVectorSections(ctx context.Context, f snapshotFile, w *bufio.Writer) error {
 	ids := ix.chunkOrder()
 	dim, err := ix.vectorDim(ctx, ids)
 	if err != nil {
@@ -215,10 +236,7 @@ func (ix *Index) writeSnapshot(ctx context.Context, f snapshotFile) error {
 	}); err != nil {
 		return err
 	}
-	if _, err := w.Write(snapshotEnd); err != nil {
-		return err
-	}
-	return w.Flush()
+	return nil
 }
 
 // vectorPad is the number of zero bytes written at offset at, before the
@@ -447,82 +465,106 @@ func readSnapshot(ctx context.Context, f *os.File, path string, withIndexes bool
 			s.man = m
 			return s, nil
 		}
-		if v < snapshotVersion {
-			return s, fmt.Errorf("%w: %s is in format %d, written by an older veille (this one writes %d): "+
-				"rebuild it with `veille ingest --reindex`", ErrIndexVersion, path, v, snapshotVersion)
-		}
-		if v > snapshotVersion && v < 1<<16 {
-			return s, fmt.Errorf("%w: %s is in format %d, written by a newer veille (this one reads %d): update veille",
-				ErrIndexVersion, path, v, snapshotVersion)
-		}
-		return s, damaged(path, "header", false, fmt.Errorf("format version %d", v))
+		return s, versionError(path, v)
 	}
 	off := int64(len(magic))
-	manR, off, err := openSection(f, size, off, "manifest")
-	if err != nil {
-		return s, damaged(path, "", false, err)
-	}
-	if err := ctx.Err(); err != nil {
+	if s.man, off, err = readManifestSection(ctx, f, size, off, path, gobManifest); err != nil {
 		return s, err
 	}
+	if !withIndexes {
+		return s, nil
+	}
+	err = s.openIndexSections(ctx, f, size, off, path)
+	return s, err
+}
+
+// versionError says why a snapshot of format v cannot be read.
+func versionError(path string, v uint32) error {
+	if v < snapshotVersion {
+		return fmt.Errorf("%w: %s is in format %d, written by an older veille (this one writes %d): "+
+			"rebuild it with `veille ingest --reindex`", ErrIndexVersion, path, v, snapshotVersion)
+	}
+	if v > snapshotVersion && v < 1<<16 {
+		return fmt.Errorf("%w: %s is in format %d, written by a newer veille (this one reads %d): update veille",
+			ErrIndexVersion, path, v, snapshotVersion)
+	}
+	return damaged(path, "header", false, fmt.Errorf("format version %d", v))
+}
+
+// readManifestSection reads and decodes the manifest section at off, and
+// returns the offset after it.
+func readManifestSection(ctx context.Context, f *os.File, size, off int64, path string, gobManifest bool) (*manifest, int64, error) {
+	manR, off, err := openSection(f, size, off, "manifest")
+	if err != nil {
+		return nil, off, damaged(path, "", false, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, off, err
+	}
+	var m *manifest
 	if gobManifest {
-		s.man, err = readGobManifest(manR)
+		m, err = readGobManifest(manR)
 	} else {
 		// One read of the whole payload, checked block by block; the
 		// decoded strings are substrings of it.
 		buf := make([]byte, manR.r.Size())
 		if _, err = io.ReadFull(manR, buf); err == nil {
-			s.man, err = decodeManifest(buf)
+			m, err = decodeManifest(buf)
 		}
 	}
 	if err != nil {
-		return s, damaged(path, "manifest section", false, err)
+		return nil, off, damaged(path, "manifest section", false, err)
 	}
-	if !withIndexes {
-		return s, nil
-	}
+	return m, off, nil
+}
+
+// openIndexSections opens the sections after the manifest (BM25 indexes,
+// quantised index, vectors, chunk table) and checks the alignment and the
+// end marker; the sections' blocks are checked as they are read.
+func (s *snapshot) openIndexSections(ctx context.Context, f *os.File, size, off int64, path string) error {
 	// From here on the texts are known to be intact.
 	bad := func(where string, err error) error { return damaged(path, where, true, err) }
+	var err error
 	var lexR, docR, qvecR *sectionReader
 	for _, sec := range []struct {
 		r    **sectionReader
 		name string
 	}{{&lexR, "lexical"}, {&docR, "article index"}, {&qvecR, "vector index"}} {
 		if *sec.r, off, err = openSection(f, size, off, sec.name); err != nil {
-			return s, bad("", err)
+			return bad("", err)
 		}
 	}
 	// The zeros before the vectors section are checked like any byte.
 	pad := vectorPad(off)
 	if off+pad > size {
-		return s, bad("vectors section", errors.New("truncated before its alignment"))
+		return bad("vectors section", errors.New("truncated before its alignment"))
 	}
 	zeros := make([]byte, pad)
 	if _, err := f.ReadAt(zeros, off); err != nil {
-		return s, bad("vectors section", fmt.Errorf("alignment: %w", err))
+		return bad("vectors section", fmt.Errorf("alignment: %w", err))
 	}
 	if bytes.ContainsFunc(zeros, func(r rune) bool { return r != 0 }) {
-		return s, bad("vectors section", errors.New("alignment bytes damaged"))
+		return bad("vectors section", errors.New("alignment bytes damaged"))
 	}
 	off += pad
 	if s.vectors, off, err = openSection(f, size, off, "vectors"); err != nil {
-		return s, bad("", err)
+		return bad("", err)
 	}
 	if s.table, off, err = openSection(f, size, off, "chunk table"); err != nil {
-		return s, bad("", err)
+		return bad("", err)
 	}
 	end := make([]byte, len(snapshotEnd))
 	if _, err := f.ReadAt(end, off); err != nil || !bytes.Equal(end, snapshotEnd) {
-		return s, bad("end", errors.New("end marker missing or damaged"))
+		return bad("end", errors.New("end marker missing or damaged"))
 	}
 	if extra := size - off - int64(len(end)); extra != 0 {
-		return s, bad("end", fmt.Errorf("%d bytes after the end marker", extra))
+		return bad("end", fmt.Errorf("%d bytes after the end marker", extra))
 	}
 	if err := ctx.Err(); err != nil {
-		return s, err
+		return err
 	}
 	s.lex, s.doc, s.quantised = lexR, docR, qvecR
-	return s, nil
+	return nil
 }
 
 // readGobManifest reads the manifest of formats 6 and 7, a gob.

@@ -59,7 +59,7 @@ func TestUpdate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.fail = tt.embedErr
+			f.Fail = tt.embedErr
 			locked, saved := false, false
 			_, err = Update{
 				Lock: func(context.Context) (func() error, error) {
@@ -117,7 +117,7 @@ func TestUpdate(t *testing.T) {
 			if tt.breakSave {
 				return
 			}
-			f.fail = nil
+			f.Fail = nil
 			onDisk, err := Load(t.Context(), path, Options{Embedder: f})
 			if err != nil {
 				t.Fatal(err)

@@ -3,7 +3,6 @@ package digest
 import (
 	"math"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/veille/veille/rag/analyze"
@@ -116,67 +115,13 @@ func cosine(a, b map[string]float64) float64 {
 	return dot / math.Sqrt(na*nb)
 }
 
-// closers are the closing quotes and brackets that may follow a sentence's
-// final punctuation.
-const closers = `"»”')]`
-
-// abbreviations end with a period that does not end a sentence.
-var abbreviations = map[string]bool{
-	"m": true, "mm": true, "mme": true, "mmes": true, "mlle": true, "dr": true, "pr": true,
-	"mr": true, "mrs": true, "ms": true, "st": true, "etc": true, "cf": true, "vs": true,
-	"no": true, "n°": true, "av": true, "inc": true, "corp": true, "ltd": true, "jr": true,
-}
-
-// sentences splits a paragraph after '.', '!', '?' or '…' followed by a
-// space and an upper-case letter, a digit or an opening quote, unless the
-// word before the period is an abbreviation or a single letter (initials).
+// sentences returns the sentences of a paragraph, its white space
+// normalised, by the one sentence rule of the tree (chunk.Sentences).
 func sentences(p string) []string {
 	p = strings.Join(strings.Fields(p), " ")
 	var out []string
-	start := 0
-	rs := []rune(p)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		if r != '.' && r != '!' && r != '?' && r != '…' {
-			continue
-		}
-		// Closing quotes and brackets stay with the sentence, French
-		// spacing before « » included.
-		j := i + 1
-		for j < len(rs) {
-			if strings.ContainsRune(closers, rs[j]) {
-				j++
-				continue
-			}
-			if rs[j] == ' ' && j+1 < len(rs) && strings.ContainsRune(closers, rs[j+1]) {
-				j += 2
-				continue
-			}
-			break
-		}
-		if j >= len(rs) || rs[j] != ' ' || j+1 >= len(rs) {
-			continue
-		}
-		next := rs[j+1]
-		if !unicode.IsUpper(next) && !unicode.IsDigit(next) && !strings.ContainsRune(`"«“'`, next) {
-			continue
-		}
-		if r == '.' {
-			k := i
-			for k > start && (unicode.IsLetter(rs[k-1]) || rs[k-1] == '°') {
-				k--
-			}
-			word := strings.ToLower(string(rs[k:i]))
-			if utf8.RuneCountInString(word) == 1 || abbreviations[word] {
-				continue
-			}
-		}
-		out = append(out, strings.TrimSpace(string(rs[start:j])))
-		start = j + 1
-		i = j
-	}
-	if rest := strings.TrimSpace(string(rs[start:])); rest != "" {
-		out = append(out, rest)
+	for _, sp := range chunk.Sentences(p) {
+		out = append(out, p[sp.Start:sp.End])
 	}
 	return out
 }

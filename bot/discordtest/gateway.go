@@ -103,46 +103,63 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		}
 		var p payload
 		if json.Unmarshal(data, &p) != nil {
-			_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(4002, "Error while decoding payload."), time.Now().Add(time.Second))
+			closeWith(ws, 4002, "Error while decoding payload.")
 			return
 		}
-		switch p.Op {
-		case opHeartbeat:
-			if c.write(payload{Op: opHeartbeatACK}) != nil {
-				return
-			}
-		case opIdentify:
-			var id struct {
-				Token   string `json:"token"`
-				Intents int    `json:"intents"`
-			}
-			_ = json.Unmarshal(p.D, &id)
-			if strings.TrimPrefix(id.Token, "Bot ") != s.token {
-				_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."), time.Now().Add(time.Second))
-				return
-			}
-			if s.noPrivileged && id.Intents&privilegedIntents != 0 {
-				_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(4014, "Disallowed intent(s)."), time.Now().Add(time.Second))
-				return
-			}
-			ready := map[string]any{
-				"v":                  10,
-				"user":               s.botUser(),
-				"session_id":         "fake-session",
-				"resume_gateway_url": s.GatewayURL(),
-				"shard":              []int{0, 1},
-				"guilds":             []any{},
-				"private_channels":   []any{},
-				"application":        map[string]any{"id": s.appID, "flags": 0},
-			}
-			s.send(c, "READY", ready, func() {
-				s.identified++
-				s.intents = id.Intents
-			})
-		case opResume:
-			s.send(c, "RESUMED", map[string]any{}, func() { s.resumed++ })
+		if !s.handle(c, p) {
+			return
 		}
 	}
+}
+
+// handle answers one payload of the client; false ends the connection.
+func (s *Server) handle(c *gatewayConn, p payload) bool {
+	switch p.Op {
+	case opHeartbeat:
+		return c.write(payload{Op: opHeartbeatACK}) == nil
+	case opIdentify:
+		return s.identify(c, p)
+	case opResume:
+		s.send(c, "RESUMED", map[string]any{}, func() { s.resumed++ })
+	}
+	return true
+}
+
+// identify checks an IDENTIFY as Discord does and answers READY.
+func (s *Server) identify(c *gatewayConn, p payload) bool {
+	var id struct {
+		Token   string `json:"token"`
+		Intents int    `json:"intents"`
+	}
+	_ = json.Unmarshal(p.D, &id)
+	if strings.TrimPrefix(id.Token, "Bot ") != s.token {
+		closeWith(c.ws, 4004, "Authentication failed.")
+		return false
+	}
+	if s.noPrivileged && id.Intents&privilegedIntents != 0 {
+		closeWith(c.ws, 4014, "Disallowed intent(s).")
+		return false
+	}
+	ready := map[string]any{
+		"v":                  10,
+		"user":               s.botUser(),
+		"session_id":         "fake-session",
+		"resume_gateway_url": s.GatewayURL(),
+		"shard":              []int{0, 1},
+		"guilds":             []any{},
+		"private_channels":   []any{},
+		"application":        map[string]any{"id": s.appID, "flags": 0},
+	}
+	s.send(c, "READY", ready, func() {
+		s.identified++
+		s.intents = id.Intents
+	})
+	return true
+}
+
+// closeWith closes ws with a gateway close code and reason.
+func closeWith(ws *websocket.Conn, code int, reason string) {
+	_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
 }
 
 // send writes a dispatch on c; hook runs under s.mu just before.

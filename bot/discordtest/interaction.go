@@ -274,104 +274,152 @@ func (ix *Interaction) WaitReply(t testing.TB, timeout time.Duration) []Message 
 	return st.messages
 }
 
-func (s *Server) postCallback(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Type    int             `json:"type"`
-		RawData json.RawMessage `json:"data"`
-		Data    messageBody     `json:"-"`
+// callbackBody is an interaction callback request.
+type callbackBody struct {
+	Type    int
+	Data    messageBody
+	Choices []Choice // of an autocomplete callback
+}
+
+func decodeCallback(r *http.Request) (callbackBody, error) {
+	var raw struct {
+		Type int             `json:"type"`
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&raw); err != nil {
+		return callbackBody{}, err
+	}
+	body := callbackBody{Type: raw.Type}
+	if len(raw.Data) == 0 || string(raw.Data) == "null" {
+		return body, nil
+	}
+	if err := json.Unmarshal(raw.Data, &body.Data); err != nil {
+		return callbackBody{}, err
 	}
 	var choices struct {
 		Choices []Choice `json:"choices"`
 	}
-	err := json.NewDecoder(r.Body).Decode(&body)
-	if err == nil && len(body.RawData) > 0 && string(body.RawData) != "null" {
-		err = json.Unmarshal(body.RawData, &body.Data)
-		if err == nil {
-			err = json.Unmarshal(body.RawData, &choices)
-		}
+	if err := json.Unmarshal(raw.Data, &choices); err != nil {
+		return callbackBody{}, err
 	}
+	body.Choices = choices.Choices
+	return body, nil
+}
+
+func (s *Server) postCallback(w http.ResponseWriter, r *http.Request) {
+	body, err := decodeCallback(r)
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, 50109, "The request body contains invalid JSON.", nil)
 		return
 	}
+	ix, ok := s.unacknowledged(w, r)
+	if !ok {
+		return
+	}
+	m, ok := s.callbackMessage(w, r, ix, body)
+	if !ok {
+		return
+	}
+	s.acknowledge(w, r, ix, body.Type, m)
+}
+
+// unacknowledged returns the interaction a callback is for, answering as
+// Discord does when it is unknown, acknowledged already or too late.
+func (s *Server) unacknowledged(w http.ResponseWriter, r *http.Request) (*Interaction, bool) {
 	s.mu.Lock()
 	ix, ok := s.interactions[r.PathValue("token")]
 	if !ok || ix.ID != r.PathValue("id") {
 		s.mu.Unlock()
 		s.fail(w, r, http.StatusNotFound, 10062, "Unknown interaction", nil)
-		return
+		return nil, false
 	}
 	if ix.callbackType != 0 {
 		s.mu.Unlock()
 		s.fail(w, r, http.StatusBadRequest, 40060, "Interaction has already been acknowledged.", nil)
-		return
+		return nil, false
 	}
 	if late := time.Since(ix.dispatched); late > s.ackDeadline {
 		s.mu.Unlock()
 		// The timer has recorded "application did not respond" already.
 		s.fail(w, r, http.StatusNotFound, 10062, fmt.Sprintf("Unknown interaction (acknowledged after %v)", late), nil)
-		return
+		return nil, false
 	}
 	s.mu.Unlock()
+	return ix, true
+}
 
-	var m *Message
+// callbackMessage checks and applies a callback of each type: the original
+// message it creates (nil for none), or false once it has answered an error.
+func (s *Server) callbackMessage(w http.ResponseWriter, r *http.Request, ix *Interaction, body callbackBody) (*Message, bool) {
 	switch body.Type {
 	case CallbackMessage:
-		m = &Message{Kind: KindOriginal, Flags: body.Data.Flags}
+		m := &Message{Kind: KindOriginal, Flags: body.Data.Flags}
 		body.Data.apply(m)
-		if !s.checkMessage(w, r, *m) {
-			return
-		}
+		return m, s.checkMessage(w, r, *m)
 	case CallbackDeferredMessage:
-		m = &Message{Kind: KindOriginal, Flags: body.Data.Flags | flagLoading, AllowedMentions: &AllowedMentions{}}
+		return &Message{Kind: KindOriginal, Flags: body.Data.Flags | flagLoading, AllowedMentions: &AllowedMentions{}}, true
 	case CallbackDeferredUpdate:
+		return nil, true
 	case CallbackAutocomplete:
-		var errs []fieldError
-		if len(choices.Choices) > MaxChoices {
-			errs = append(errs, fieldError{path: []string{"data", "choices"}, code: "BASE_TYPE_MAX_LENGTH", msg: fmt.Sprintf("Must be %d or fewer in length.", MaxChoices)})
-		}
-		for i, c := range choices.Choices {
-			if n := len([]rune(c.Name)); n < 1 || n > 100 {
-				errs = append(errs, fieldError{path: []string{"data", "choices", fmt.Sprint(i), "name"}, code: "BASE_TYPE_BAD_LENGTH", msg: "Must be between 1 and 100 in length."})
-			}
-		}
-		if len(errs) > 0 {
-			s.fail(w, r, http.StatusBadRequest, 50035, "Invalid Form Body", errs)
-			return
-		}
-		s.mu.Lock()
-		ix.choices = choices.Choices
-		s.mu.Unlock()
+		return nil, s.autocomplete(w, r, ix, body.Choices)
 	case CallbackUpdateMessage:
-		orig, ok := s.Message(ix.componentMsg)
-		if !ok {
-			s.fail(w, r, http.StatusBadRequest, 50035, "Invalid Form Body", []fieldError{{path: []string{"type"}, code: "INTERACTION_TYPE_INVALID", msg: "Update message needs a component interaction"}})
-			return
-		}
-		body.Data.apply(&orig)
-		if !s.checkMessage(w, r, orig) {
-			return
-		}
-		s.mu.Lock()
-		for _, sm := range s.messages {
-			if sm.ID == orig.ID {
-				*sm = orig
-				sm.Edits++
-			}
-		}
-		s.mu.Unlock()
-	default:
-		s.fail(w, r, http.StatusBadRequest, 50035, "Invalid Form Body", []fieldError{{path: []string{"type"}, code: "BASE_TYPE_CHOICES", msg: fmt.Sprintf("Value %d is not a valid interaction callback type.", body.Type)}})
-		return
+		return nil, s.updateMessage(w, r, ix, body.Data)
 	}
+	s.fail(w, r, http.StatusBadRequest, 50035, "Invalid Form Body", []fieldError{{path: []string{"type"}, code: "BASE_TYPE_CHOICES", msg: fmt.Sprintf("Value %d is not a valid interaction callback type.", body.Type)}})
+	return nil, false
+}
 
+func (s *Server) autocomplete(w http.ResponseWriter, r *http.Request, ix *Interaction, choices []Choice) bool {
+	var errs []fieldError
+	if len(choices) > MaxChoices {
+		errs = append(errs, fieldError{path: []string{"data", "choices"}, code: "BASE_TYPE_MAX_LENGTH", msg: fmt.Sprintf("Must be %d or fewer in length.", MaxChoices)})
+	}
+	for i, c := range choices {
+		if n := len([]rune(c.Name)); n < 1 || n > 100 {
+			errs = append(errs, fieldError{path: []string{"data", "choices", fmt.Sprint(i), "name"}, code: "BASE_TYPE_BAD_LENGTH", msg: "Must be between 1 and 100 in length."})
+		}
+	}
+	if len(errs) > 0 {
+		s.fail(w, r, http.StatusBadRequest, 50035, "Invalid Form Body", errs)
+		return false
+	}
+	s.mu.Lock()
+	ix.choices = choices
+	s.mu.Unlock()
+	return true
+}
+
+func (s *Server) updateMessage(w http.ResponseWriter, r *http.Request, ix *Interaction, data messageBody) bool {
+	orig, ok := s.Message(ix.componentMsg)
+	if !ok {
+		s.fail(w, r, http.StatusBadRequest, 50035, "Invalid Form Body", []fieldError{{path: []string{"type"}, code: "INTERACTION_TYPE_INVALID", msg: "Update message needs a component interaction"}})
+		return false
+	}
+	data.apply(&orig)
+	if !s.checkMessage(w, r, orig) {
+		return false
+	}
+	s.mu.Lock()
+	for _, sm := range s.messages {
+		if sm.ID == orig.ID {
+			*sm = orig
+			sm.Edits++
+		}
+	}
+	s.mu.Unlock()
+	return true
+}
+
+// acknowledge records the callback of type typ, and m as the original
+// message when there is one, unless a concurrent callback won.
+func (s *Server) acknowledge(w http.ResponseWriter, r *http.Request, ix *Interaction, typ int, m *Message) {
 	s.mu.Lock()
 	if ix.callbackType != 0 { // a concurrent callback won
 		s.mu.Unlock()
 		s.fail(w, r, http.StatusBadRequest, 40060, "Interaction has already been acknowledged.", nil)
 		return
 	}
-	ix.callbackType = body.Type
+	ix.callbackType = typ
 	ix.callbackAt = time.Now()
 	if ix.timer != nil {
 		ix.timer.Stop()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/veille/veille/rag/answer"
 	"strconv"
 	"strings"
 	"time"
@@ -67,7 +68,7 @@ type query struct {
 	text string
 	opts rag.SearchOptions
 	json bool
-	eng  *rag.Engine
+	eng  *answer.Engine
 }
 
 // parseQuery reads the flags and text that ask and search share, then opens

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/veille/veille/rag/answer"
 	"path/filepath"
 	"time"
 
 	"github.com/veille/veille/bot"
 	"github.com/veille/veille/bot/digest"
-	"github.com/veille/veille/rag"
 )
 
 // digestControl opens the digest state file and the defaults from
@@ -31,7 +31,7 @@ func (a *app) digestControl() (*digestControl, error) {
 // digestScheduler posts the daily digest to DIGEST_CHANNEL_ID and to every
 // channel configured with /digest (kept in the digest state file), each at
 // its time of day; it becomes dc's scheduler.
-func (a *app) digestScheduler(eng *rag.Engine, b *bot.Bot, dc *digestControl) (*digest.Scheduler, error) {
+func (a *app) digestScheduler(eng *answer.Engine, b *bot.Bot, dc *digestControl) (*digest.Scheduler, error) {
 	log := a.log.With("component", "digest")
 	ix := eng.Index()
 	sched, err := digest.NewScheduler(digest.SchedulerConfig{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/veille/veille/rag/answer"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -97,7 +98,7 @@ func digestItems(ctx context.Context, ix *rag.Index, scope rag.Scope, since time
 // falling back to the digest's own word measure when the embedder fails,
 // and summarises with the language model when one is configured (the digest
 // falls back to extractive summaries when it fails or cites nothing).
-func digestOptions(eng *rag.Engine, cosine func(a, b digest.Item) (float64, bool)) digest.Options {
+func digestOptions(eng *answer.Engine, cosine func(a, b digest.Item) (float64, bool)) digest.Options {
 	var opts digest.Options
 	if cosine != nil {
 		opts = opts.ByEmbedding(cosine)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/veille/veille/rag/answer"
 	"os"
 	"time"
 
@@ -19,7 +20,7 @@ var answerSystems = []string{"veille", "naive"}
 // answer-level report: hit, complete, gold cited, grounded match, refusals
 // and mean length, overall, per language and per kind.
 func (a *app) evalAnswers(ctx context.Context, ix *rag.Index, qs []eval.Question, predictions string, asJSON bool) error {
-	eng := rag.NewEngine(ix, nil, a.log)
+	eng := answer.NewEngine(ix, nil, a.log)
 	m := eval.MatchFor(qs)
 	reports := map[string]eval.AnswerReport{}
 	var out []answeredOut
@@ -29,7 +30,7 @@ func (a *app) evalAnswers(ctx context.Context, ix *rag.Index, qs []eval.Question
 			var ans rag.Answer
 			var err error
 			if sys == "naive" {
-				ans, err = ix.BaselineAnswer(ctx, q.Question)
+				ans, err = eng.BaselineAnswer(ctx, q.Question)
 			} else {
 				ans, err = eng.Ask(ctx, q.Question, rag.SearchOptions{})
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/veille/veille/rag/answer"
 	"io"
 	"log/slog"
 	"net/http"
@@ -141,16 +142,16 @@ func httpClient() *http.Client {
 // newEngine wires the answerer of a command line run: a chat model when
 // LLM_BASE_URL is set, given LLM_DEADLINE in all (retries included) before
 // the engine answers extractively.
-func (a *app) newEngine(ix *rag.Index) (*rag.Engine, error) {
+func (a *app) newEngine(ix *rag.Index) (*answer.Engine, error) {
 	return a.engine(ix, a.cfg.LLMDeadline)
 }
 
 // engine wires the answerer with a model time budget; 0 leaves the model
 // unbounded but for each attempt's LLM_TIMEOUT (the bot bounds each answer
 // with its own timeout).
-func (a *app) engine(ix *rag.Index, budget time.Duration) (*rag.Engine, error) {
+func (a *app) engine(ix *rag.Index, budget time.Duration) (*answer.Engine, error) {
 	if a.cfg.LLMBaseURL == "" {
-		return rag.NewEngine(ix, nil, a.log).WithLocation(a.cfg.DigestTZ), nil
+		return answer.NewEngine(ix, nil, a.log).WithLocation(a.cfg.DigestTZ), nil
 	}
 	c, err := llm.New(llm.Config{
 		BaseURL: a.cfg.LLMBaseURL, APIKey: string(a.cfg.LLMAPIKey), Model: a.cfg.LLMModel,
@@ -160,9 +161,9 @@ func (a *app) engine(ix *rag.Index, budget time.Duration) (*rag.Engine, error) {
 		return nil, fmt.Errorf("language model: %w", err)
 	}
 	if budget <= 0 {
-		return rag.NewEngine(ix, c, a.log).WithLocation(a.cfg.DigestTZ), nil
+		return answer.NewEngine(ix, c, a.log).WithLocation(a.cfg.DigestTZ), nil
 	}
-	return rag.NewEngine(ix, llm.NewBudget(c, budget), a.log).WithLocation(a.cfg.DigestTZ), nil
+	return answer.NewEngine(ix, llm.NewBudget(c, budget), a.log).WithLocation(a.cfg.DigestTZ), nil
 }
 
 func (a *app) indexPath() string { return filepath.Join(a.cfg.DataDir, rag.SnapshotName) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"github.com/veille/veille/rag/answer"
 	"path/filepath"
 	"time"
 
@@ -78,7 +79,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 // streaming off, so it is checked here.
 var _ interface {
 	AskStream(ctx context.Context, question string, opts rag.SearchOptions, onDelta func(string)) (rag.Answer, error)
-} = (*rag.Engine)(nil)
+} = (*answer.Engine)(nil)
 
 // keepFresh refreshes the feeds every FEED_REFRESH (with jitter) — FEEDS
 // with a fetcher that may reach private addresses, the feeds added with

@@ -47,6 +47,12 @@ type htmlPage struct {
 // the language from <html lang>; the source from og:site_name.
 func parseHTML(s, stem string) Article {
 	var p htmlPage
+	p.scan(s)
+	return p.result(stem)
+}
+
+// scan reads the page s: text, tags, comments and declarations.
+func (p *htmlPage) scan(s string) {
 	for i := 0; i < len(s); {
 		lt := strings.IndexByte(s[i:], '<')
 		if lt < 0 {
@@ -58,52 +64,56 @@ func parseHTML(s, stem string) Article {
 		rest := s[i:]
 		switch {
 		case strings.HasPrefix(rest, "<!--"):
-			end := strings.Index(rest[4:], "-->")
-			if end < 0 {
-				i = len(s)
-			} else {
-				i += 4 + end + 3
-			}
+			i = after(s, i+4, "-->")
 		case strings.HasPrefix(rest, "<!") || strings.HasPrefix(rest, "<?"):
-			end := strings.IndexByte(rest, '>')
-			if end < 0 {
-				i = len(s)
-			} else {
-				i += end + 1
-			}
+			i = after(s, i, ">")
 		case len(rest) > 1 && (isASCIILetter(rest[1]) || rest[1] == '/' && len(rest) > 2 && isASCIILetter(rest[2])):
-			name, attrs, closing, selfClosing, n := readTag(rest)
-			i += n
-			if closing {
-				p.end(name)
-				continue
-			}
-			p.start(name, attrs)
-			if rawTextElements[name] && !selfClosing {
-				end := indexFold(s[i:], "</"+name)
-				if end < 0 {
-					end = len(s) - i
-				}
-				if name == "title" && p.title == "" {
-					p.title = html.UnescapeString(s[i : i+end])
-				}
-				i += end
-				if gt := strings.IndexByte(s[i:], '>'); gt >= 0 {
-					i += gt + 1
-				} else {
-					i = len(s)
-				}
-				p.end(name)
-			} else if selfClosing || voidElements[name] {
-				if droppedElements[name] {
-					p.end(name)
-				}
-			}
+			i = p.tag(s, i)
 		default:
 			p.text("<")
 			i++
 		}
 	}
+}
+
+// after returns the index just past the first sep in s from i, or len(s).
+func after(s string, i int, sep string) int {
+	end := strings.Index(s[i:], sep)
+	if end < 0 {
+		return len(s)
+	}
+	return i + end + len(sep)
+}
+
+// tag reads the tag at s[i] (and the raw text of a <script>, <style> or
+// <title>) and returns the index after it.
+func (p *htmlPage) tag(s string, i int) int {
+	name, attrs, closing, selfClosing, n := readTag(s[i:])
+	i += n
+	if closing {
+		p.end(name)
+		return i
+	}
+	p.start(name, attrs)
+	switch {
+	case rawTextElements[name] && !selfClosing:
+		end := indexFold(s[i:], "</"+name)
+		if end < 0 {
+			end = len(s) - i
+		}
+		if name == "title" && p.title == "" {
+			p.title = html.UnescapeString(s[i : i+end])
+		}
+		i = after(s, i+end, ">")
+		p.end(name)
+	case (selfClosing || voidElements[name]) && droppedElements[name]:
+		p.end(name)
+	}
+	return i
+}
+
+// result builds the Article of a scanned page; stem names the file.
+func (p *htmlPage) result(stem string) Article {
 	a := Article{
 		Title:  p.ogTitle,
 		Source: strings.TrimSpace(html.UnescapeString(p.siteName)),

@@ -79,59 +79,86 @@ func (m *Model) Select(q Query, docs []Doc) []Pick {
 func choose(q Query, all []Candidate, scores []float64, best int, second, crossDoc float64) []Pick {
 	t := q.Type
 	b := all[best]
-	picked := []int{best}
-	limit := map[int]int{} // a sentence quoted shorter than MaxSentence to fill the budget
-	text := func(i int) string {
-		if l, ok := limit[i]; ok {
-			return shown(&all[i], q.Weights, l)
-		}
-		return shown(&all[i], q.Weights, MaxSentence)
-	}
-	used := utf8.RuneCountInString(text(best))
-	budget, most := limits(t)
-	add := func(i int) bool {
-		if len(picked) == most || slices.Contains(picked, i) {
-			return false
-		}
-		n := utf8.RuneCountInString(text(i))
-		if used+n > budget {
-			if !t.Multi() && budget-used >= minFill && len(all[i].Marks) > 0 {
-				limit[i] = budget - used
-				n = utf8.RuneCountInString(text(i))
-			}
-			if used+n > budget {
-				delete(limit, i)
-				return false
-			}
-		}
-		used += n
-		picked = append(picked, i)
-		return true
-	}
+	a := &answer{q: q, all: all, picked: []int{best}, limit: map[int]int{}}
+	a.budget, a.most = limits(t)
+	a.used = utf8.RuneCountInString(a.text(best))
 	if t.Multi() && (isBullet(b.Text) || strings.HasSuffix(b.Text, ":")) {
 		// The items of the list, in order, from the one after the best.
-		budget, most = budgetList, maxList
+		a.budget, a.most = budgetList, maxList
 		for i := best + 1; i < len(all) && all[i].Doc == b.Doc && isBullet(all[i].Text); i++ {
-			if !add(i) {
+			if !a.add(i) {
 				break
 			}
 		}
 	}
 	// A sentence that opens on a pronoun ("Il avait découvert…") needs the
 	// one before it, which says who.
-	for _, i := range slices.Clone(picked) {
+	for _, i := range slices.Clone(a.picked) {
 		if i > 0 && all[i-1].Doc == all[i].Doc && !all[i-1].Heading && pronounStart.MatchString(all[i].Text) {
-			add(i - 1)
+			a.add(i - 1)
 		}
 	}
-	// Other sentences of the best sentence's article, and for a one-fact
-	// answer a sentence of another article that scores nearly as well
-	// (crossDoc): below that, another article's sentence is another story
-	// more often than not.
+	for _, i := range others(t, all, scores, best, second, crossDoc) {
+		a.add(i)
+	}
+	slices.Sort(a.picked)
+	out := make([]Pick, 0, len(a.picked))
+	for _, i := range a.picked {
+		s := all[i]
+		out = append(out, Pick{Doc: s.Doc, Start: s.Start, End: s.End, Text: a.text(i), Score: scores[i]})
+	}
+	return out
+}
+
+// answer is an answer being put together within its budgets.
+type answer struct {
+	q            Query
+	all          []Candidate
+	picked       []int       // indexes in all
+	limit        map[int]int // a sentence quoted shorter than MaxSentence to fill the budget
+	used         int         // runes quoted
+	budget, most int         // runes and sentences allowed
+}
+
+// text is what the answer quotes of all[i].
+func (a *answer) text(i int) string {
+	if l, ok := a.limit[i]; ok {
+		return shown(&a.all[i], a.q.Weights, l)
+	}
+	return shown(&a.all[i], a.q.Weights, MaxSentence)
+}
+
+// add quotes all[i] if the budgets allow (for a one-fact answer, the part of
+// it that fits when minFill or more is left), and reports whether it did.
+func (a *answer) add(i int) bool {
+	if len(a.picked) == a.most || slices.Contains(a.picked, i) {
+		return false
+	}
+	n := utf8.RuneCountInString(a.text(i))
+	if a.used+n > a.budget {
+		if !a.q.Type.Multi() && a.budget-a.used >= minFill && len(a.all[i].Marks) > 0 {
+			a.limit[i] = a.budget - a.used
+			n = utf8.RuneCountInString(a.text(i))
+		}
+		if a.used+n > a.budget {
+			delete(a.limit, i)
+			return false
+		}
+	}
+	a.used += n
+	a.picked = append(a.picked, i)
+	return true
+}
+
+// others returns the sentences that may complete the best one, likeliest
+// first: other sentences of its article, and for a one-fact answer a
+// sentence of another article that scores nearly as well (crossDoc): below
+// that, another article's sentence is another story more often than not.
+func others(t question.Type, all []Candidate, scores []float64, best int, second, crossDoc float64) []int {
 	var cands []int
 	for i, s := range all {
 		rel := math.Exp(scores[i] - scores[best]) // odds against the best
-		if i == best || s.Heading || s.Doc != b.Doc && (t.Multi() || rel < crossDoc) {
+		if i == best || s.Heading || s.Doc != all[best].Doc && (t.Multi() || rel < crossDoc) {
 			continue
 		}
 		// Reasons, steps and items must carry their kind of answer.
@@ -154,16 +181,7 @@ func choose(q Query, all []Candidate, scores []float64, best int, second, crossD
 		}
 		return cmp.Compare(scores[y], scores[x])
 	})
-	for _, i := range cands {
-		add(i)
-	}
-	slices.Sort(picked)
-	out := make([]Pick, 0, len(picked))
-	for _, i := range picked {
-		s := all[i]
-		out = append(out, Pick{Doc: s.Doc, Start: s.Start, End: s.End, Text: text(i), Score: scores[i]})
-	}
-	return out
+	return cands
 }
 
 // pronounStart opens a sentence whose subject is in the sentence before.

@@ -285,80 +285,16 @@ func prealloc(n uint64) int { return int(min(n, 1<<16)) }
 
 func (d *decoder) state() (state, error) {
 	st := newState()
-	var head [len(magic)]byte
-	if err := d.full(head[:]); err != nil {
-		return st, d.corrupt(err, "header")
+	if err := d.header(); err != nil {
+		return st, err
 	}
-	if string(head[:]) != magic {
-		return st, d.corrupt(nil, "bad magic %q", head[:])
+	if err := d.documents(&st); err != nil {
+		return st, err
 	}
-	v, err := d.uvarint()
-	if err != nil {
-		return st, d.corrupt(err, "version")
-	}
-	if v != version {
-		return st, fmt.Errorf("read lexical index: %w %d, this build reads %d", ErrVersion, v, version)
-	}
-
-	ndocs, err := d.uvarint()
-	if err != nil {
-		return st, d.corrupt(err, "document count")
-	}
-	if ndocs > math.MaxUint32 {
-		return st, d.corrupt(nil, "document count %d", ndocs)
-	}
-	st.docID = make([]string, 0, prealloc(ndocs))
-	for i := range ndocs {
-		id, err := d.str()
-		if err != nil {
-			return st, d.corrupt(err, "document %d", i)
-		}
-		if _, dup := st.byID[id]; dup {
-			return st, d.corrupt(nil, "document %d: duplicate id %q", i, id)
-		}
-		st.byID[id] = uint32(i)
-		st.docID = append(st.docID, id)
-	}
-	st.n = len(st.docID)
 	dl := make([]uint64, st.n) // sums of frequencies
-
-	nterms, err := d.uvarint()
-	if err != nil {
-		return st, d.corrupt(err, "term count")
+	if err := d.terms(&st, dl); err != nil {
+		return st, err
 	}
-	if nterms > math.MaxUint32 {
-		return st, d.corrupt(nil, "term count %d", nterms)
-	}
-	st.terms = make([]string, 0, prealloc(nterms))
-	st.post = make([]postings, 0, prealloc(nterms))
-	for t := range uint32(nterms) {
-		term, err := d.str()
-		if err != nil {
-			return st, d.corrupt(err, "term %d", t)
-		}
-		if _, dup := st.tid[term]; dup {
-			return st, d.corrupt(nil, "term %d: duplicate %q", t, term)
-		}
-		df, err := d.uvarint()
-		if err != nil {
-			return st, d.corrupt(err, "term %d", t)
-		}
-		if df == 0 || df > uint64(st.n) {
-			return st, d.corrupt(nil, "term %d: document frequency %d of %d documents", t, df, st.n)
-		}
-		list, err := d.bytes()
-		if err != nil {
-			return st, d.corrupt(err, "term %d postings", t)
-		}
-		last, err := checkPostings(list, df, dl)
-		if err != nil {
-			return st, d.corrupt(nil, "term %d postings: %v", t, err)
-		}
-		st.tid[term] = t
-		st.terms = append(st.terms, term)
-		st.post = append(st.post, postings{data: list, n: uint32(df), last: last})
-	}
-
 	d.sum()
 	want := d.crc
 	var sum [4]byte
@@ -379,6 +315,92 @@ func (d *decoder) state() (state, error) {
 	}
 	st.dead = make([]uint64, (st.n+63)/64)
 	return st, nil
+}
+
+// header reads and checks the magic and the version.
+func (d *decoder) header() error {
+	var head [len(magic)]byte
+	if err := d.full(head[:]); err != nil {
+		return d.corrupt(err, "header")
+	}
+	if string(head[:]) != magic {
+		return d.corrupt(nil, "bad magic %q", head[:])
+	}
+	v, err := d.uvarint()
+	if err != nil {
+		return d.corrupt(err, "version")
+	}
+	if v != version {
+		return fmt.Errorf("read lexical index: %w %d, this build reads %d", ErrVersion, v, version)
+	}
+	return nil
+}
+
+// documents reads the document IDs.
+func (d *decoder) documents(st *state) error {
+	ndocs, err := d.uvarint()
+	if err != nil {
+		return d.corrupt(err, "document count")
+	}
+	if ndocs > math.MaxUint32 {
+		return d.corrupt(nil, "document count %d", ndocs)
+	}
+	st.docID = make([]string, 0, prealloc(ndocs))
+	for i := range ndocs {
+		id, err := d.str()
+		if err != nil {
+			return d.corrupt(err, "document %d", i)
+		}
+		if _, dup := st.byID[id]; dup {
+			return d.corrupt(nil, "document %d: duplicate id %q", i, id)
+		}
+		st.byID[id] = uint32(i)
+		st.docID = append(st.docID, id)
+	}
+	st.n = len(st.docID)
+	return nil
+}
+
+// terms reads the terms and their posting lists, adding each document's
+// frequencies to dl.
+func (d *decoder) terms(st *state, dl []uint64) error {
+	nterms, err := d.uvarint()
+	if err != nil {
+		return d.corrupt(err, "term count")
+	}
+	if nterms > math.MaxUint32 {
+		return d.corrupt(nil, "term count %d", nterms)
+	}
+	st.terms = make([]string, 0, prealloc(nterms))
+	st.post = make([]postings, 0, prealloc(nterms))
+	for t := range uint32(nterms) {
+		term, err := d.str()
+		if err != nil {
+			return d.corrupt(err, "term %d", t)
+		}
+		if _, dup := st.tid[term]; dup {
+			return d.corrupt(nil, "term %d: duplicate %q", t, term)
+		}
+		df, err := d.uvarint()
+		if err != nil {
+			return d.corrupt(err, "term %d", t)
+		}
+		if df == 0 || df > uint64(st.n) {
+			return d.corrupt(nil, "term %d: document frequency %d of %d documents", t, df, st.n)
+		}
+		list, err := d.bytes()
+		if err != nil {
+			return d.corrupt(err, "term %d postings", t)
+		}
+		last, err := checkPostings(list, df, dl)
+		if err != nil {
+			return d.corrupt(nil, "term %d postings: %v", t, err)
+		}
+		st.tid[term] = t
+		st.terms = append(st.terms, term)
+		st.post = append(st.post, postings{data: list, n: uint32(df), last: last})
+	}
+	return nil
 }
 
 // checkPostings validates an encoded posting list of df postings over

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/veille/veille/rag/analyze"
+	"github.com/veille/veille/rag/chunk"
 )
 
 // ErrNoCitations reports a generated answer left with no valid citation;
@@ -452,72 +453,56 @@ func parseMarker(m string) []int {
 }
 
 // splitSentences cuts s into sentences, each carrying its trailing white
-// space, so that joining them gives s back. A sentence ends at ".", "!",
-// "?" or "…" followed by white space (markers right after the punctuation,
-// as in "… ended. [2] Then", stay with it), and at every line break.
+// space, so that joining them gives s back. Sentences are those of
+// chunk.Sentences (the one sentence rule), except that markers opening a
+// sentence ("… ended. [2] Then") belong to the sentence before it.
 func splitSentences(s string) []string {
-	var out []string
-	start, i := 0, 0
-	cut := func(j int) { // end the sentence at j, taking the white space after it
-		for j < len(s) {
-			r, w := utf8.DecodeRuneInString(s[j:])
-			if !unicode.IsSpace(r) {
-				break
-			}
-			j += w
-		}
-		out = append(out, s[start:j])
-		start, i = j, j
-	}
-	for i < len(s) {
-		r, w := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == '\n':
-			cut(i)
-			continue
-		case r == '[':
-			if end := markerEnd(s[i:]); end > 0 {
-				i += end // never cut inside a marker, however malformed
-				continue
-			}
-		case strings.ContainsRune(".!?…", r):
-			j := i + w
-			for j < len(s) {
-				r2, w2 := utf8.DecodeRuneInString(s[j:])
-				if !strings.ContainsRune(".!?…\"'»)”’*", r2) {
-					break
-				}
-				j += w2
-			}
-			// Markers after the punctuation belong to this sentence.
+	var starts []int
+	for i, sp := range chunk.Sentences(s) {
+		start := sp.Start
+		if i == 0 {
+			start = 0
+		} else if len(starts) > 0 {
+			// Markers at the head of this sentence go with the last one.
+			j := start
 			for {
-				k := j
-				for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
-					k++
-				}
-				end := markerEnd(s[k:])
+				end := markerEnd(s[j:])
 				if end < 0 {
 					break
 				}
-				j = k + end
+				j = skipSpaces(s, j+end)
 			}
-			if j == len(s) {
-				i = j
-				continue
+			if j == sp.End {
+				continue // only markers: all of it goes before
 			}
-			if r2, _ := utf8.DecodeRuneInString(s[j:]); unicode.IsSpace(r2) {
-				cut(j)
-				continue
-			}
-			i = j
-			continue
+			start = j
 		}
-		i += w
+		starts = append(starts, start)
 	}
-	if start < len(s) {
-		out = append(out, s[start:])
+	if len(starts) == 0 {
+		if s == "" {
+			return nil
+		}
+		return []string{s}
+	}
+	out := make([]string, len(starts))
+	for i, st := range starts {
+		end := len(s)
+		if i+1 < len(starts) {
+			end = starts[i+1]
+		}
+		out[i] = s[st:end]
 	}
 	return out
+}
+
+// skipSpaces returns the index of the first byte at or after i that is not a
+// space or a tab.
+func skipSpaces(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return i
 }
 
 func trimRightSpace(s string) (body, space string) {

@@ -3,6 +3,7 @@ package llm
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -270,6 +271,38 @@ func TestSplitSentencesRoundTrip(t *testing.T) {
 			t.Errorf("splitSentences(%q) = %q, does not join back", s, parts)
 		}
 	}
+}
+
+// Sentences are chunk.Sentences' (one rule for the whole tree), markers
+// after a sentence's final punctuation staying with it.
+func TestSplitSentences(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"Apple a transmis des adresses. [1] Meta aussi. [2]", []string{"Apple a transmis des adresses. [1] ", "Meta aussi. [2]"}},
+		{"It ended. [1][2] Then it began. [3]", []string{"It ended. [1][2] ", "Then it began. [3]"}},
+		{"M. Dupont a signé. [1] Mme Durand aussi.", []string{"M. Dupont a signé. [1] ", "Mme Durand aussi."}},
+		{"La version 3.5 corrige la faille [1].\n- Mettre à jour [2]", []string{"La version 3.5 corrige la faille [1].\n", "- Mettre à jour [2]"}},
+		{"« Nous ne paierons pas. » Le maire l'a dit. [1]", []string{"« Nous ne paierons pas. » ", "Le maire l'a dit. [1]"}},
+	}
+	for _, tt := range tests {
+		if got := splitSentences(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("splitSentences(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func FuzzSplitSentences(f *testing.F) {
+	for _, s := range []string{"Un. [1] Deux.", "A [1]. [2] B.\n\nC", " [1] x", "[1]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got := strings.Join(splitSentences(s), ""); got != s {
+			t.Errorf("splitSentences(%q) does not join back: %q", s, got)
+		}
+	})
 }
 
 func FuzzCheckCitations(f *testing.F) {

@@ -226,27 +226,10 @@ func (ix *Index) decodeHead(r io.Reader) (*decoded, error) {
 	if used != 0 {
 		return nil, ErrNotEmpty
 	}
-	var h [encHeaderSize]byte
-	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return nil, corrupt("header: %v", err)
+	n, nfree, slotBytes, err := ix.decodeHeader(r)
+	if err != nil {
+		return nil, err
 	}
-	if string(h[:4]) != encMagic {
-		return nil, corrupt("magic %q, want %q", h[:4], encMagic)
-	}
-	if v := binary.LittleEndian.Uint32(h[4:]); v != encVersion {
-		return nil, corrupt("version %d, want %d", v, encVersion)
-	}
-	if d := binary.LittleEndian.Uint32(h[8:]); uint64(d) != uint64(ix.dim) {
-		return nil, fmt.Errorf("%d dimensions, want %d: %w", d, ix.dim, ErrDimension)
-	}
-	n64 := uint64(binary.LittleEndian.Uint32(h[12:]))
-	nfree64 := uint64(binary.LittleEndian.Uint32(h[16:]))
-	slotBytes := binary.LittleEndian.Uint64(h[20:])
-	if n64 > math.MaxInt32 || nfree64 > n64 || slotBytes < n64 || slotBytes > math.MaxInt64 {
-		return nil, corrupt("header: %d slots, %d free, %d slot-table bytes", n64, nfree64, slotBytes)
-	}
-	n, nfree := int(n64), int(nfree64)
-
 	var table bytes.Buffer
 	if _, err := io.CopyN(&table, r, int64(slotBytes)); err != nil {
 		return nil, corrupt("slot table: %v", err)
@@ -263,14 +246,51 @@ func (ix *Index) decodeHead(r io.Reader) (*decoded, error) {
 	st.ids = make([]string, capacity)
 	st.scales = make([]float32, capacity)
 	st.live = make([]uint64, capacity/64)
+	if err := st.decodeSlots(table.Bytes(), nfree); err != nil {
+		return nil, err
+	}
+	if err := st.decodeFreeAndScales(r, nfree); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
 
+// decodeHeader reads and checks the fixed header: magic, version,
+// dimension, slot and free counts, and the slot table's length.
+func (ix *Index) decodeHeader(r io.Reader) (n, nfree int, slotBytes uint64, err error) {
+	var h [encHeaderSize]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return 0, 0, 0, corrupt("header: %v", err)
+	}
+	if string(h[:4]) != encMagic {
+		return 0, 0, 0, corrupt("magic %q, want %q", h[:4], encMagic)
+	}
+	if v := binary.LittleEndian.Uint32(h[4:]); v != encVersion {
+		return 0, 0, 0, corrupt("version %d, want %d", v, encVersion)
+	}
+	if d := binary.LittleEndian.Uint32(h[8:]); uint64(d) != uint64(ix.dim) {
+		return 0, 0, 0, fmt.Errorf("%d dimensions, want %d: %w", d, ix.dim, ErrDimension)
+	}
+	n64 := uint64(binary.LittleEndian.Uint32(h[12:]))
+	nfree64 := uint64(binary.LittleEndian.Uint32(h[16:]))
+	slotBytes = binary.LittleEndian.Uint64(h[20:])
+	if n64 > math.MaxInt32 || nfree64 > n64 || slotBytes < n64 || slotBytes > math.MaxInt64 {
+		return 0, 0, 0, corrupt("header: %d slots, %d free, %d slot-table bytes", n64, nfree64, slotBytes)
+	}
+	return int(n64), int(nfree64), slotBytes, nil
+}
+
+// decodeSlots reads the slot table: each slot's ID, or none for a free slot
+// (nfree of them).
+func (st *decoded) decodeSlots(table []byte, nfree int) error {
+	n := st.n
 	// One string holds every ID; the slot entries are substrings of it.
-	all := table.String()
+	all := string(table)
 	p, dead := 0, 0
 	for s := range n {
-		l, k := binary.Uvarint(table.Bytes()[p:])
+		l, k := binary.Uvarint(table[p:])
 		if k <= 0 {
-			return nil, corrupt("slot %d: bad length", s)
+			return corrupt("slot %d: bad length", s)
 		}
 		p += k
 		if l == 0 {
@@ -278,51 +298,57 @@ func (ix *Index) decodeHead(r io.Reader) (*decoded, error) {
 			continue
 		}
 		if l-1 > uint64(len(all)-p) {
-			return nil, corrupt("slot %d: ID of %d bytes past the table's end", s, l-1)
+			return corrupt("slot %d: ID of %d bytes past the table's end", s, l-1)
 		}
 		id := all[p : p+int(l-1)]
 		p += int(l - 1)
 		if _, dup := st.slot[id]; dup {
-			return nil, corrupt("slot %d: duplicate ID %q", s, id)
+			return corrupt("slot %d: duplicate ID %q", s, id)
 		}
 		st.slot[id] = s
 		st.ids[s] = id
 		st.live[s/64] |= 1 << (s % 64)
 	}
 	if p != len(all) {
-		return nil, corrupt("slot table: %d bytes after the last slot", len(all)-p)
+		return corrupt("slot table: %d bytes after the last slot", len(all)-p)
 	}
 	if dead != nfree {
-		return nil, corrupt("%d free slots, %d in the free list", dead, nfree)
+		return corrupt("%d free slots, %d in the free list", dead, nfree)
 	}
 
+	return nil
+}
+
+// decodeFreeAndScales reads the free list and every slot's scale.
+func (st *decoded) decodeFreeAndScales(r io.Reader, nfree int) error {
+	n, n64 := st.n, uint64(st.n)
 	buf := make([]byte, 4*max(nfree, n))
 	if _, err := io.ReadFull(r, buf[:4*nfree]); err != nil {
-		return nil, corrupt("free list: %v", err)
+		return corrupt("free list: %v", err)
 	}
 	st.free = make([]int, nfree)
 	seen := make([]uint64, len(st.live))
 	for i := range st.free {
 		s := binary.LittleEndian.Uint32(buf[4*i:])
 		if uint64(s) >= n64 || st.live[s/64]&(1<<(s%64)) != 0 || seen[s/64]&(1<<(s%64)) != 0 {
-			return nil, corrupt("free list entry %d: slot %d is not a distinct free slot", i, s)
+			return corrupt("free list entry %d: slot %d is not a distinct free slot", i, s)
 		}
 		seen[s/64] |= 1 << (s % 64)
 		st.free[i] = int(s)
 	}
 
 	if _, err := io.ReadFull(r, buf[:4*n]); err != nil {
-		return nil, corrupt("scales: %v", err)
+		return corrupt("scales: %v", err)
 	}
 	for s := range n {
 		sc := math.Float32frombits(binary.LittleEndian.Uint32(buf[4*s:]))
 		live := st.live[s/64]&(1<<(s%64)) != 0
 		if !(sc >= 0) || math.IsInf(float64(sc), 0) || (!live && sc != 0) {
-			return nil, corrupt("slot %d: scale %v", s, sc)
+			return corrupt("slot %d: scale %v", s, sc)
 		}
 		st.scales[s] = sc
 	}
-	return st, nil
+	return nil
 }
 
 // decode reads and checks everything but the trailer from r. Allocations

@@ -1,9 +1,10 @@
-package rag
+package answer
 
 import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/veille/veille/rag"
 	"slices"
 	"strings"
 
@@ -15,14 +16,14 @@ import (
 // against: the top 3 articles by BM25, then the 2 sentences of their passages
 // sharing the most question terms, in score order, each cited. It exists for
 // `veille eval --answers` only.
-func (ix *Index) BaselineAnswer(ctx context.Context, question string) (Answer, error) {
-	q, err := CheckQuery(question)
+func (e *Engine) BaselineAnswer(ctx context.Context, question string) (rag.Answer, error) {
+	q, err := rag.CheckQuery(question)
 	if err != nil {
-		return Answer{}, err
+		return rag.Answer{}, err
 	}
-	hits, err := ix.Search(ctx, q, SearchOptions{K: 3, Retriever: "lexical"})
+	hits, err := e.ix.Search(ctx, q, rag.SearchOptions{K: 3, Retriever: "lexical"})
 	if err != nil {
-		return Answer{}, fmt.Errorf("baseline answer: %w", err)
+		return rag.Answer{}, fmt.Errorf("baseline answer: %w", err)
 	}
 	terms := set(analyze.Terms(q, ""))
 	type cand struct {
@@ -46,7 +47,7 @@ func (ix *Index) BaselineAnswer(ctx context.Context, question string) (Answer, e
 			}
 		}
 	}
-	ans := Answer{Question: q}
+	ans := rag.Answer{Question: q}
 	if len(cands) == 0 {
 		ans.Text = notCovered(analyze.DetectLang(q))
 		ans.Closest = hits

@@ -1,6 +1,7 @@
-package rag
+package answer
 
 import (
+	"github.com/veille/veille/rag"
 	"sync"
 
 	"github.com/veille/veille/rag/analyze"
@@ -28,7 +29,7 @@ type analysisCache struct {
 }
 
 // analysis returns the analysis of a, from the cache when it is there.
-func (c *analysisCache) analysis(a *storedArticle) *articleAnalysis {
+func (c *analysisCache) analysis(a rag.ArticleText) *articleAnalysis {
 	key := a.ID + "\x00" + a.Hash
 	c.mu.Lock()
 	if r, ok := c.m[key]; ok {

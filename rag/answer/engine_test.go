@@ -1,6 +1,7 @@
-package rag
+package answer
 
 import (
+	"github.com/veille/veille/rag"
 	"slices"
 	"strings"
 	"testing"
@@ -48,7 +49,7 @@ func TestEngineGeneratedAnswerCitesGivenPassages(t *testing.T) {
 		n := passageNumber(msgs, "cerveau du groupe")
 		return "Selon les sources, un mineur serait le cerveau du groupe Lapsus$ " + n + ". Un autre fait inventé [42]."
 	})
-	ans, err := e.Ask(t.Context(), "Qui serait le cerveau du groupe Lapsus$ ?", SearchOptions{})
+	ans, err := e.Ask(t.Context(), "Qui serait le cerveau du groupe Lapsus$ ?", rag.SearchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +80,7 @@ func TestEngineFallsBackToExtractive(t *testing.T) {
 			t.Parallel()
 			e, srv := newTestEngine(t)
 			tt.setup(srv)
-			ans, err := e.Ask(t.Context(), "Qui serait le cerveau du groupe Lapsus$ ?", SearchOptions{})
+			ans, err := e.Ask(t.Context(), "Qui serait le cerveau du groupe Lapsus$ ?", rag.SearchOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,7 +116,7 @@ func TestEnginePromptInjectionStaysData(t *testing.T) {
 		}
 		return "Le rançongiciel LockBit a frappé un hôpital " + passageNumber(msgs, "LockBit a frappé") + "."
 	})
-	ans, err := e.Ask(t.Context(), "Quel rançongiciel a frappé un hôpital ?", SearchOptions{})
+	ans, err := e.Ask(t.Context(), "Quel rançongiciel a frappé un hôpital ?", rag.SearchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func TestEngineRewritesForeignQuestions(t *testing.T) {
 		}
 		return "NSO Group used servers in the United States " + passageNumber(msgs, "serveurs basés aux États-Unis") + "."
 	})
-	ans, err := e.Ask(t.Context(), "Which company used American servers to spy on WhatsApp users?", SearchOptions{})
+	ans, err := e.Ask(t.Context(), "Which company used American servers to spy on WhatsApp users?", rag.SearchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +151,7 @@ func TestEngineWithoutModelIsExtractive(t *testing.T) {
 	t.Parallel()
 	ix, _ := newTestIndex(t)
 	e := NewEngine(ix, nil, nil)
-	ans, err := e.Ask(t.Context(), "Qui serait le cerveau du groupe Lapsus$ ?", SearchOptions{})
+	ans, err := e.Ask(t.Context(), "Qui serait le cerveau du groupe Lapsus$ ?", rag.SearchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,21 +170,21 @@ func TestEngineTimeFilterFromQuestion(t *testing.T) {
 	tests := []struct {
 		name     string
 		question string
-		opts     SearchOptions
+		opts     rag.SearchOptions
 		found    []string // articles cited, else offered as closest
 		grounded bool
 	}{
-		{"year of the article", "Qu'est-ce que Lapsus$ a fait en 2022 ?", SearchOptions{}, []string{"lapsus"}, false},
-		{"year with no article", "Qu'est-ce que Lapsus$ a fait en 2019 ?", SearchOptions{}, nil, false},
-		{"answered in the year of the article", "Qu'est-ce que Lapsus$ a piraté en 2022 ?", SearchOptions{}, []string{"lapsus"}, true},
-		{"not answered in another year", "Qu'est-ce que Lapsus$ a piraté en 2019 ?", SearchOptions{}, nil, false},
-		{"before the article", "Qu'est-ce que Lapsus$ a piraté avant 2021 ?", SearchOptions{}, []string{"nso"}, false},
+		{"year of the article", "Qu'est-ce que Lapsus$ a fait en 2022 ?", rag.SearchOptions{}, []string{"lapsus"}, false},
+		{"year with no article", "Qu'est-ce que Lapsus$ a fait en 2019 ?", rag.SearchOptions{}, nil, false},
+		{"answered in the year of the article", "Qu'est-ce que Lapsus$ a piraté en 2022 ?", rag.SearchOptions{}, []string{"lapsus"}, true},
+		{"not answered in another year", "Qu'est-ce que Lapsus$ a piraté en 2019 ?", rag.SearchOptions{}, nil, false},
+		{"before the article", "Qu'est-ce que Lapsus$ a piraté avant 2021 ?", rag.SearchOptions{}, []string{"nso"}, false},
 		// Answered from the French article through the lexicon
 		// (hacked → piraté).
-		{"range around the article", "Who hacked Microsoft between 2021 and 2023?", SearchOptions{}, []string{"lapsus"}, true},
-		{"no expression", "Qu'est-ce que Lapsus$ a piraté ?", SearchOptions{}, []string{"lapsus"}, true},
+		{"range around the article", "Who hacked Microsoft between 2021 and 2023?", rag.SearchOptions{}, []string{"lapsus"}, true},
+		{"no expression", "Qu'est-ce que Lapsus$ a piraté ?", rag.SearchOptions{}, []string{"lapsus"}, true},
 		{"an explicit since wins over the question", "Qu'est-ce que Lapsus$ a piraté en 2019 ?",
-			SearchOptions{Since: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{"lapsus"}, true},
+			rag.SearchOptions{Since: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{"lapsus"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -223,7 +224,7 @@ func TestEngineSearchTimeFilter(t *testing.T) {
 		{"serveurs pirates avant 2021", []string{"nso"}},
 	}
 	for _, tt := range tests {
-		hits, err := e.Search(t.Context(), tt.query, SearchOptions{K: 10})
+		hits, err := e.Search(t.Context(), tt.query, rag.SearchOptions{K: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -247,7 +248,7 @@ func TestEngineGeneratedAnswerKeepsTimeFilter(t *testing.T) {
 		return "Lapsus$ a piraté Microsoft " + passageNumber(msgs, "cerveau du groupe") + "."
 	})
 	q := "Qu'est-ce que Lapsus$ a piraté en 2022 ?"
-	ans, err := e.Ask(t.Context(), q, SearchOptions{})
+	ans, err := e.Ask(t.Context(), q, rag.SearchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +260,7 @@ func TestEngineGeneratedAnswerKeepsTimeFilter(t *testing.T) {
 		t.Errorf("the model should be asked the whole question %q once; requests: %+v", q, reqs)
 	}
 
-	ans, err = e.Ask(t.Context(), "Qu'est-ce que Lapsus$ a piraté en 2019 ?", SearchOptions{})
+	ans, err = e.Ask(t.Context(), "Qu'est-ce que Lapsus$ a piraté en 2019 ?", rag.SearchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +286,7 @@ func TestEngineWithLocation(t *testing.T) {
 	}{{paris, 1}, {nil, 0}} {
 		e := NewEngine(ix, nil, nil).WithLocation(tt.loc)
 		e.now = func() time.Time { return now }
-		hits, err := e.Search(t.Context(), "Lapsus$ hier", SearchOptions{})
+		hits, err := e.Search(t.Context(), "Lapsus$ hier", rag.SearchOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -306,7 +307,7 @@ func TestEngineInferredDateFilterKeepsUndatedArticles(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := NewEngine(ix, nil, nil)
-	ans, err := e.Ask(t.Context(), "Quel cheval de Troie a réclamé une rançon en 1989 ?", SearchOptions{})
+	ans, err := e.Ask(t.Context(), "Quel cheval de Troie a réclamé une rançon en 1989 ?", rag.SearchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +315,7 @@ func TestEngineInferredDateFilterKeepsUndatedArticles(t *testing.T) {
 		t.Fatalf("answer = %+v, want the undated article cited", ans)
 	}
 	// An explicit filter still excludes what it cannot date.
-	hits, err := e.Search(t.Context(), "cheval de Troie rançon", SearchOptions{Since: time.Date(1989, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)})
+	hits, err := e.Search(t.Context(), "cheval de Troie rançon", rag.SearchOptions{Since: time.Date(1989, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
 	}

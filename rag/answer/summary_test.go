@@ -1,7 +1,8 @@
-package rag
+package answer
 
 import (
 	"errors"
+	"github.com/veille/veille/rag/ragtest"
 	"strings"
 	"testing"
 )
@@ -23,7 +24,7 @@ func TestSummarize(t *testing.T) {
 			t.Parallel()
 			e, srv := newTestEngine(t)
 			srv.Reply(tt.reply)
-			got, err := e.Summarize(t.Context(), testArticles[0].Title, testArticles[0].Text, "fr")
+			got, err := e.Summarize(t.Context(), ragtest.Articles[0].Title, ragtest.Articles[0].Text, "fr")
 			if (err != nil) != tt.wantErr || got != tt.want {
 				t.Fatalf("Summarize = %q, %v; want %q (err %v)", got, err, tt.want, tt.wantErr)
 			}

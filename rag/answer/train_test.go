@@ -1,7 +1,8 @@
-package rag
+package answer
 
 import (
 	"encoding/json"
+	"github.com/veille/veille/rag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,7 +15,7 @@ import (
 // of ../shared/eval and ../shared/eval-news with their gold answers, and
 // writes rag/extract/model.json. Reproduce with:
 //
-//	VEILLE_TRAIN=1 go test ./rag -run TestTrainSelector -count=1 -v
+//	VEILLE_TRAIN=1 go test ./rag/answer -run TestTrainSelector -count=1 -v
 //
 // The labels: a sentence of the retrieved articles is positive when it
 // holds an accepted answer string, or a string of a must-have group.
@@ -29,7 +30,7 @@ func TestTrainSelector(t *testing.T) {
 		dir    string
 		weight float64
 	}{{"eval", 1}, {"eval-news", newsWeight}} {
-		dir := filepath.Join("..", "..", "shared", set.dir)
+		dir := filepath.Join(sharedDir, set.dir)
 		c, l := trainingSet(t, filepath.Join(dir, "corpus.jsonl"), filepath.Join(dir, "questions.jsonl"))
 		cands = append(cands, c...)
 		labels = append(labels, l...)
@@ -40,14 +41,14 @@ func TestTrainSelector(t *testing.T) {
 	old := extract.Default()
 	m := extract.Train(cands, labels, weights, 12000, 1, 1e-4)
 	m.Second, m.CrossDoc = old.Second, old.CrossDoc
-	m.Trained = "VEILLE_TRAIN=1 go test ./rag -run TestTrainSelector: softmax over the sentences of the top 3 articles, ../shared/eval + ../shared/eval-news (weight 3)"
+	m.Trained = "VEILLE_TRAIN=1 go test ./rag/answer -run TestTrainSelector: softmax over the sentences of the top 3 articles, ../shared/eval + ../shared/eval-news (weight 3)"
 	t.Logf("loss: shipped %.4f, trained %.4f over %d questions", extract.Loss(old, cands, labels), extract.Loss(&m, cands, labels), len(cands))
 	t.Logf("weights %v", m.Weights)
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join("extract", "model.json"), append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join("..", "extract", "model.json"), append(b, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -72,9 +73,9 @@ func trainingSet(t *testing.T, corpus, questions string) ([][]extract.Candidate,
 		if len(q.Answers) == 0 {
 			continue
 		}
-		opts := SearchOptions{}
-		retrieval := eng.retrieval(t.Context(), q.Question, &opts)
-		_, hits, ok, err := ix.ground(t.Context(), q.Question, retrieval, opts)
+		opts := rag.SearchOptions{}
+		retrieval, _ := eng.retrieval(t.Context(), q.Question, &opts)
+		_, hits, ok, err := eng.ground(t.Context(), q.Question, retrieval, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +83,7 @@ func trainingSet(t *testing.T, corpus, questions string) ([][]extract.Candidate,
 			continue
 		}
 		hits = hits[:min(len(hits), answerArticles)]
-		query, docs := ix.extractInputs(q.Question, retrieval, hits)
+		query, docs := eng.extractInputs(q.Question, retrieval, hits)
 		cs := extract.Candidates(query, docs)
 		strs := q.Answers
 		for _, g := range q.Must {

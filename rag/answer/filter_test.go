@@ -1,6 +1,8 @@
-package rag
+package answer
 
 import (
+	"github.com/veille/veille/rag"
+	"github.com/veille/veille/rag/ragtest"
 	"testing"
 	"time"
 
@@ -12,16 +14,16 @@ func TestDateFilterDescribe(t *testing.T) {
 	mar := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
 	apr := time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
-		f    DateFilter
+		f    rag.DateFilter
 		lang string
 		want string
 	}{
-		{DateFilter{Since: mar, Until: apr, FromQuestion: true}, "fr", "Seuls les articles publiés du 2024-03-01 au 2024-03-31 sont retenus (d’après la question)."},
-		{DateFilter{Since: mar, Until: apr, FromQuestion: true}, "en", "Only articles published from 2024-03-01 to 2024-03-31 (read from the question)."},
-		{DateFilter{Since: mar, Until: apr, FromQuestion: true, Undated: true}, "fr", "Aucun article publié du 2024-03-01 au 2024-03-31 ne répond ; des articles non datés sont cités (date lue dans la question)."},
-		{DateFilter{Since: mar, Until: apr, FromQuestion: true, Undated: true}, "en", "No article published from 2024-03-01 to 2024-03-31 answers; undated articles are quoted (date read from the question)."},
-		{DateFilter{Since: mar}, "fr", "Seuls les articles publiés depuis le 2024-03-01 sont retenus."},
-		{DateFilter{Until: apr}, "en", "Only articles published up to 2024-03-31."},
+		{rag.DateFilter{Since: mar, Until: apr, FromQuestion: true}, "fr", "Seuls les articles publiés du 2024-03-01 au 2024-03-31 sont retenus (d’après la question)."},
+		{rag.DateFilter{Since: mar, Until: apr, FromQuestion: true}, "en", "Only articles published from 2024-03-01 to 2024-03-31 (read from the question)."},
+		{rag.DateFilter{Since: mar, Until: apr, FromQuestion: true, Undated: true}, "fr", "Aucun article publié du 2024-03-01 au 2024-03-31 ne répond ; des articles non datés sont cités (date lue dans la question)."},
+		{rag.DateFilter{Since: mar, Until: apr, FromQuestion: true, Undated: true}, "en", "No article published from 2024-03-01 to 2024-03-31 answers; undated articles are quoted (date read from the question)."},
+		{rag.DateFilter{Since: mar}, "fr", "Seuls les articles publiés depuis le 2024-03-01 sont retenus."},
+		{rag.DateFilter{Until: apr}, "en", "Only articles published up to 2024-03-31."},
 	}
 	for _, tt := range tests {
 		if got := tt.f.Describe(tt.lang); got != tt.want {
@@ -34,7 +36,7 @@ func TestDateFilterDescribe(t *testing.T) {
 // answer says which filter it was made under.
 func TestTimeBoundQuestionSkipsUndatedArticles(t *testing.T) {
 	t.Parallel()
-	ix, err := New(Options{Embedder: newFake(t)})
+	ix, err := rag.New(rag.Options{Embedder: ragtest.NewEmbedder(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +52,7 @@ func TestTimeBoundQuestionSkipsUndatedArticles(t *testing.T) {
 	e := NewEngine(ix, nil, nil)
 	e.now = func() time.Time { return time.Date(2026, 3, 18, 12, 0, 0, 0, time.UTC) }
 
-	ans, err := e.Ask(t.Context(), "Quelle société le gang Karbon a-t-il chiffrée hier ?", SearchOptions{})
+	ans, err := e.Ask(t.Context(), "Quelle société le gang Karbon a-t-il chiffrée hier ?", rag.SearchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +63,7 @@ func TestTimeBoundQuestionSkipsUndatedArticles(t *testing.T) {
 		t.Errorf("Filter = %+v, want yesterday, from the question", ans.Filter)
 	}
 
-	ans, err = e.Ask(t.Context(), "Quelle société le gang Karbon a-t-il chiffrée ?", SearchOptions{})
+	ans, err = e.Ask(t.Context(), "Quelle société le gang Karbon a-t-il chiffrée ?", rag.SearchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +77,7 @@ func TestTimeBoundQuestionSkipsUndatedArticles(t *testing.T) {
 // the filter says so.
 func TestEventYearFallsBackToUndatedArticles(t *testing.T) {
 	t.Parallel()
-	ix, err := New(Options{Embedder: newFake(t)})
+	ix, err := rag.New(rag.Options{Embedder: ragtest.NewEmbedder(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +93,7 @@ func TestEventYearFallsBackToUndatedArticles(t *testing.T) {
 	e.now = func() time.Time { return time.Date(2026, 3, 18, 12, 0, 0, 0, time.UTC) }
 	const q = "Quelle société le gang Karbon a-t-il chiffrée en 2025 ?"
 
-	ans, err := e.Ask(t.Context(), q, SearchOptions{})
+	ans, err := e.Ask(t.Context(), q, rag.SearchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +113,7 @@ func TestEventYearFallsBackToUndatedArticles(t *testing.T) {
 	if _, err := ix.Add(t.Context(), []article.Article{dated}, nil); err != nil {
 		t.Fatal(err)
 	}
-	ans, err = e.Ask(t.Context(), q, SearchOptions{})
+	ans, err = e.Ask(t.Context(), q, rag.SearchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
-package rag
+package answer
 
 import (
+	"github.com/veille/veille/rag"
+	"github.com/veille/veille/rag/ragtest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -10,7 +12,7 @@ import (
 func TestAskCitesRetrievedPassages(t *testing.T) {
 	t.Parallel()
 	ix, _ := newTestIndex(t)
-	ans, err := ix.Ask(t.Context(), "Qui serait le cerveau du groupe Lapsus$ ?", SearchOptions{})
+	ans, err := NewEngine(ix, nil, nil).Ask(t.Context(), "Qui serait le cerveau du groupe Lapsus$ ?", rag.SearchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +60,7 @@ func TestAskSaysWhenArticlesDoNotCover(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.question, func(t *testing.T) {
-			ans, err := ix.Ask(t.Context(), tt.question, SearchOptions{})
+			ans, err := NewEngine(ix, nil, nil).Ask(t.Context(), tt.question, rag.SearchOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,7 +72,7 @@ func TestAskSaysWhenArticlesDoNotCover(t *testing.T) {
 }
 
 func testText(id string) string {
-	for _, a := range testArticles {
+	for _, a := range ragtest.Articles {
 		if a.ID == id {
 			return a.Text
 		}

@@ -1,8 +1,9 @@
-package rag
+package answer
 
 import (
 	"context"
 	"fmt"
+	"github.com/veille/veille/rag"
 	"strings"
 	"unicode"
 
@@ -23,49 +24,32 @@ const (
 	minCoverage = 0.34
 )
 
-// Ask answers question extractively from the best passages: sentences picked
-// from retrieved articles, each followed by its [n] citation. When nothing
-// relevant enough is indexed the answer says so, in the question's language,
-// Grounded is false and Closest lists the nearest articles.
-func (ix *Index) Ask(ctx context.Context, question string, opts SearchOptions) (Answer, error) {
-	q, err := CheckQuery(question)
-	if err != nil {
-		return Answer{}, err
-	}
-	ans, hits, ok, err := ix.ground(ctx, q, q, opts)
-	if err == nil && ok {
-		ans = ix.extractAnswer(ctx, q, q, hits)
-	}
-	ans.Filter = opts.Filter()
-	return ans, err
-}
-
 // ground retrieves passages for retrieval (the question, possibly with a
 // rewrite or a translation on further lines) and decides whether they are
 // relevant enough to answer q. When they are not, ans is the "not covered"
 // answer.
-func (ix *Index) ground(ctx context.Context, q, retrieval string, opts SearchOptions) (ans Answer, hits []Hit, ok bool, err error) {
+func (e *Engine) ground(ctx context.Context, q, retrieval string, opts rag.SearchOptions) (ans rag.Answer, hits []rag.Hit, ok bool, err error) {
 	o := opts
 	o.K = max(answerArticles, opts.K)
-	hits, err = ix.Search(ctx, retrieval, o)
+	hits, err = e.ix.Search(ctx, retrieval, o)
 	if err != nil {
-		return Answer{}, nil, false, fmt.Errorf("answer: %w", err)
+		return rag.Answer{}, nil, false, fmt.Errorf("answer: %w", err)
 	}
-	if len(hits) > 0 && ix.covers(q, retrieval, hits) {
-		return Answer{Question: q}, hits, true, nil
+	if len(hits) > 0 && e.covers(q, retrieval, hits) {
+		return rag.Answer{Question: q}, hits, true, nil
 	}
 	// A question in another language than the articles' is tried again
 	// with the lexicon's translation of its words.
 	if tr := translationLine(q); tr != "" && !strings.Contains(retrieval, "\n") {
-		more, err := ix.Search(ctx, retrieval+tr, o)
+		more, err := e.ix.Search(ctx, retrieval+tr, o)
 		if err != nil {
-			return Answer{}, nil, false, fmt.Errorf("answer: %w", err)
+			return rag.Answer{}, nil, false, fmt.Errorf("answer: %w", err)
 		}
-		if len(more) > 0 && ix.covers(q, retrieval+tr, more) {
-			return Answer{Question: q}, more, true, nil
+		if len(more) > 0 && e.covers(q, retrieval+tr, more) {
+			return rag.Answer{Question: q}, more, true, nil
 		}
 	}
-	return Answer{Question: q, Text: notCovered(analyze.DetectLang(q)), Closest: hits}, hits, false, nil
+	return rag.Answer{Question: q, Text: notCovered(analyze.DetectLang(q)), Closest: hits}, hits, false, nil
 }
 
 // covers reports whether one of the best articles holds enough of the
@@ -73,20 +57,18 @@ func (ix *Index) ground(ctx context.Context, q, retrieval string, opts SearchOpt
 // translations). And every name the question is about ("Okta", "France
 // Travail") must be in one of them: a question about a name the articles
 // do not give is about something the index does not have.
-func (ix *Index) covers(q, retrieval string, hits []Hit) bool {
+func (e *Engine) covers(q, retrieval string, hits []rag.Hit) bool {
 	groups := queryGroups(q, retrieval)
 	lang := analyze.DetectLang(q)
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	var arts []*storedArticle
+	var arts []rag.ArticleText
 	for _, h := range hits[:min(len(hits), answerArticles)] {
-		if a := ix.man.Articles[h.ArticleID]; a != nil {
+		if a, ok := e.ix.ArticleText(h.ArticleID); ok {
 			arts = append(arts, a)
 		}
 	}
 	terms := make([]map[string]bool, len(arts))
 	for i, a := range arts {
-		terms[i] = ix.analyses.analysis(a).terms
+		terms[i] = e.analyses.analysis(a).terms
 	}
 	for _, name := range question.Analyze(q).Names {
 		if !nameIn(name, arts, terms) {
@@ -96,11 +78,11 @@ func (ix *Index) covers(q, retrieval string, hits []Hit) bool {
 	weights := make([]float64, len(groups))
 	known := make([]bool, len(groups)) // some article holds the group
 	for i, g := range groups {
-		weights[i] = ix.lex.IDF(g[0])
+		_, weights[i] = e.ix.TermWeight(g[0])
 		for j, t := range g {
-			if ix.lex.DF(t) > 0 {
+			if df, idf := e.ix.TermWeight(t); df > 0 {
 				if !known[i] && j > 0 {
-					weights[i] = ix.lex.IDF(t)
+					weights[i] = idf
 				}
 				known[i] = true
 				break
@@ -135,7 +117,7 @@ func (ix *Index) covers(q, retrieval string, hits []Hit) bool {
 // name of several words as a phrase, a single word as a term in either
 // language or one of its lexicon renderings. Names with digits (M365,
 // versions) and of under three letters are not judged.
-func nameIn(name string, arts []*storedArticle, terms []map[string]bool) bool {
+func nameIn(name string, arts []rag.ArticleText, terms []map[string]bool) bool {
 	if len([]rune(name)) < 3 || strings.IndexFunc(name, unicode.IsDigit) >= 0 {
 		return true
 	}
@@ -224,14 +206,14 @@ func queryGroups(q, retrieval string) [][]string {
 
 // extractAnswer writes the extractive answer to q from hits: the sentences
 // of the best articles that answer it (rag/extract), each cited.
-func (ix *Index) extractAnswer(ctx context.Context, q, retrieval string, hits []Hit) Answer {
+func (e *Engine) extractAnswer(ctx context.Context, q, retrieval string, hits []rag.Hit) rag.Answer {
 	if len(hits) > answerArticles {
 		hits = hits[:answerArticles]
 	}
-	query, docs := ix.extractInputs(q, retrieval, hits)
+	query, docs := e.extractInputs(q, retrieval, hits)
 	qa := query.Analysis
 	picks := extract.Select(query, docs)
-	ans := Answer{Question: q}
+	ans := rag.Answer{Question: q}
 	if len(picks) == 0 {
 		ans.Text = notCovered(qa.Lang)
 		ans.Closest = hits
@@ -248,7 +230,7 @@ func (ix *Index) extractAnswer(ctx context.Context, q, retrieval string, hits []
 
 // quotingNote tells the asker, in the question's language, that the answer
 // quotes articles written in another language; "" when it does not.
-func quotingNote(lang string, hits []Hit, cited map[int]int) string {
+func quotingNote(lang string, hits []rag.Hit, cited map[int]int) string {
 	other := ""
 	for i := range cited {
 		for _, p := range hits[i].Passages {
@@ -289,15 +271,13 @@ func joinNotes(notes ...string) string {
 
 // extractInputs prepares the question and the articles of hits for
 // rag/extract.
-func (ix *Index) extractInputs(q, retrieval string, hits []Hit) (extract.Query, []extract.Doc) {
+func (e *Engine) extractInputs(q, retrieval string, hits []rag.Hit) (extract.Query, []extract.Doc) {
 	query := extract.Query{Analysis: question.Analyze(q)}
 	groups := queryGroups(q, retrieval)
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
 	docs := make([]extract.Doc, len(hits))
 	for i, h := range hits {
-		if a := ix.man.Articles[h.ArticleID]; a != nil {
-			docs[i] = extract.Doc{Title: a.Title, Text: a.Text, Lang: a.Lang, Tokens: ix.analyses.analysis(a).tokens}
+		if a, ok := e.ix.ArticleText(h.ArticleID); ok {
+			docs[i] = extract.Doc{Title: a.Title, Text: a.Text, Lang: a.Lang, Tokens: e.analyses.analysis(a).tokens}
 			for _, p := range h.Passages {
 				docs[i].Passages = append(docs[i].Passages, [2]int{p.Start, p.End})
 			}
@@ -310,10 +290,10 @@ func (ix *Index) extractInputs(q, retrieval string, hits []Hit) (extract.Query, 
 		var w float64
 		var kept []string
 		for i, t := range g {
-			if ix.lex.DF(t) > 0 {
+			if df, idf := e.ix.TermWeight(t); df > 0 {
 				kept = append(kept, t)
 				if i == 0 || w == 0 {
-					w = ix.lex.IDF(t)
+					w = idf
 				}
 			}
 		}
@@ -335,7 +315,7 @@ type quote struct {
 // writeQuotes sets ans's text to the quotes, each followed by its article's
 // [n] (numbered by first quote), and its citations, and marks it grounded.
 // It returns the citation number of each quoted hit rank.
-func writeQuotes(ans *Answer, hits []Hit, quotes []quote) map[int]int {
+func writeQuotes(ans *rag.Answer, hits []rag.Hit, quotes []quote) map[int]int {
 	num := map[int]int{}
 	parts := make([]string, 0, len(quotes))
 	for _, q := range quotes {
@@ -344,7 +324,7 @@ func writeQuotes(ans *Answer, hits []Hit, quotes []quote) map[int]int {
 			n = len(num) + 1
 			num[q.hit] = n
 			h := hits[q.hit]
-			ans.Citations = append(ans.Citations, Citation{
+			ans.Citations = append(ans.Citations, rag.Citation{
 				N: n, ArticleID: h.ArticleID, Title: h.Title, URL: h.URL,
 				Source: h.Source, Published: h.Published, Passage: q.passage,
 			})
@@ -358,7 +338,7 @@ func writeQuotes(ans *Answer, hits []Hit, quotes []quote) map[int]int {
 
 // citedPassage is the retrieved passage that holds a picked sentence, or
 // else the paragraph of the article around it.
-func citedPassage(h Hit, text string, p extract.Pick) string {
+func citedPassage(h rag.Hit, text string, p extract.Pick) string {
 	for _, ps := range h.Passages {
 		if ps.Start <= p.Start && p.End <= ps.End {
 			return ps.Text

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package rag
+package answer
 
 // cpuSeconds is not measured here.
 func cpuSeconds() float64 { return 0 }
