@@ -157,29 +157,22 @@ func (ix *Index) writeSnapshot(ctx context.Context, f snapshotFile) error {
 func (ix *Index) writeIndexSections(f snapshotFile, w *bufio.Writer) error {
 	// Every section is streamed to the file as it is encoded, its length
 	// patched in afterwards: no section is ever held whole in memory.
-	if err := streamSection(f, w, func(w io.Writer) error {
-		if err := ix.man.encode(w); err != nil {
-			return fmt.Errorf("encode manifest: %w", err)
+	for _, sec := range []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{"manifest", ix.man.encode},
+		{"lexical index", func(w io.Writer) error { _, err := ix.lex.WriteTo(w); return err }},
+		{"article index", func(w io.Writer) error { _, err := ix.doc.WriteTo(w); return err }},
+	} {
+		if err := streamSection(f, w, func(w io.Writer) error {
+			if err := sec.write(w); err != nil {
+				return fmt.Errorf("encode %s: %w", sec.name, err)
+			}
+			return nil
+		}); err != nil {
+			return err
 		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	if err := streamSection(f, w, func(w io.Writer) error {
-		if _, err := ix.lex.WriteTo(w); err != nil {
-			return fmt.Errorf("encode lexical index: %w", err)
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	if err := streamSection(f, w, func(w io.Writer) error {
-		if _, err := ix.doc.WriteTo(w); err != nil {
-			return fmt.Errorf("encode article index: %w", err)
-		}
-		return nil
-	}); err != nil {
-		return err
 	}
 	// The quantised index is saved rather than rebuilt: rebuilding costs
 	// ~30 µs a chunk (2048 scattered column writes), reading it back is a copy.

@@ -103,7 +103,7 @@ func (a *app) evalRankings(ctx context.Context, ix *rag.Index, qs []eval.Questio
 	}
 	a.log.Info("eval questions ranked", "questions", len(qs), "elapsed_ms", time.Since(start).Milliseconds())
 	if predictions != "" {
-		if err := writePredictions(predictions, preds); err != nil {
+		if err := writeJSONL(predictions, preds); err != nil {
 			return err
 		}
 	}
@@ -124,14 +124,17 @@ func (a *app) evalRankings(ctx context.Context, ix *rag.Index, qs []eval.Questio
 	return nil
 }
 
-func writePredictions(path string, preds []eval.Prediction) error {
+// writeJSONL writes rows to path, one JSON object a line (HTML characters
+// left as they are: answers quote article text).
+func writeJSONL[T any](path string, rows []T) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("write predictions: %w", err)
 	}
 	enc := json.NewEncoder(f)
-	for _, p := range preds {
-		if err := enc.Encode(p); err != nil {
+	enc.SetEscapeHTML(false)
+	for _, r := range rows {
+		if err := enc.Encode(r); err != nil {
 			f.Close()
 			return fmt.Errorf("write predictions: %w", err)
 		}

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"github.com/veille/veille/rag/answer"
-	"os"
 	"time"
 
 	"github.com/veille/veille/rag"
@@ -46,7 +44,7 @@ func (a *app) evalAnswers(ctx context.Context, ix *rag.Index, qs []eval.Question
 		reports[sys] = eval.ScoreAnswers(qs, got, m)
 	}
 	if predictions != "" {
-		if err := writeAnswered(predictions, out); err != nil {
+		if err := writeJSONL(predictions, out); err != nil {
 			return err
 		}
 	}
@@ -81,23 +79,4 @@ type answeredOut struct {
 	System string `json:"system"`
 	eval.Answered
 	Result eval.AnswerResult `json:"result"`
-}
-
-func writeAnswered(path string, out []answeredOut) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write predictions: %w", err)
-	}
-	enc := json.NewEncoder(f)
-	enc.SetEscapeHTML(false)
-	for _, o := range out {
-		if err := enc.Encode(o); err != nil {
-			f.Close()
-			return fmt.Errorf("write predictions: %w", err)
-		}
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write predictions: %w", err)
-	}
-	return nil
 }

@@ -2,7 +2,6 @@ package answer
 
 import (
 	"github.com/veille/veille/rag"
-	"github.com/veille/veille/rag/ragtest"
 	"testing"
 	"time"
 
@@ -36,10 +35,7 @@ func TestDateFilterDescribe(t *testing.T) {
 // answer says which filter it was made under.
 func TestTimeBoundQuestionSkipsUndatedArticles(t *testing.T) {
 	t.Parallel()
-	ix, err := rag.New(rag.Options{Embedder: ragtest.NewEmbedder(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ix := newEmptyIndex(t)
 	note := article.Article{ID: "note", Title: "Note sur Karbon", Lang: "fr",
 		Text: "Le gang Karbon a chiffré les serveurs de la société Transalp. Le gang Karbon réclame une rançon."}
 	dated := note
@@ -77,10 +73,7 @@ func TestTimeBoundQuestionSkipsUndatedArticles(t *testing.T) {
 // the filter says so.
 func TestEventYearFallsBackToUndatedArticles(t *testing.T) {
 	t.Parallel()
-	ix, err := rag.New(rag.Options{Embedder: ragtest.NewEmbedder(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ix := newEmptyIndex(t)
 	note := article.Article{ID: "note", Title: "Note sur Karbon", Lang: "fr",
 		Text: "Le gang Karbon a chiffré les serveurs de la société Transalp. Le gang Karbon réclame une rançon."}
 	other := article.Article{ID: "other", Title: "Panne géante chez un opérateur", Lang: "fr",
