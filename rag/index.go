@@ -34,9 +34,9 @@ var ErrTooManyChunks = errors.New("too many chunks")
 // collectionName is the one chromem-go collection an index keeps its chunks in.
 const collectionName = "chunks"
 
-// Metadata keys stored with every chunk in chromem-go: what a chunk is
-// read back by (its article, its place in the article's text) and what
-// chromem-go's own scan filters on. The rest of an article's provenance
+// Metadata keys stored with every chunk in chromem-go: its article and
+// what chromem-go's own scan filters on. The chunk's place in the text is
+// the article's (storedArticle.spans). The rest of an article's provenance
 // (title, URL, source, language, dates) is the manifest's, read through
 // the article ID: repeated in every chunk's map it cost a map of more than
 // eight entries per chunk, a third of the chunks' load time and ~0.5 KB of
@@ -44,8 +44,6 @@ const collectionName = "chunks"
 const (
 	metaArticleID = "article_id"
 	metaSourceKey = "source_key" // lower-cased source, for equality filters
-	metaStart     = "start"
-	metaEnd       = "end"
 )
 
 // Embedder turns text into vectors. Documents and queries may be embedded
@@ -93,6 +91,9 @@ type Index struct {
 	// loaded chunks' embeddings are slices of (nil when read onto the heap).
 	// It is unmapped once col, which holds those slices, is collected.
 	mapped []byte
+	// vectorsCheck checks mapped's blocks against their sums the first time
+	// anything reads the vectors (nil when nothing is left to check).
+	vectorsCheck *lazyCheck
 	// quantised is the read-only mapping of the snapshot's quantised index
 	// that vec's int8 columns are slices of (nil when read onto the heap).
 	// It is unmapped once that vec is collected.
@@ -144,12 +145,32 @@ func New(opts Options) (*Index, error) {
 }
 
 // embedFunc adapts the embedder to chromem-go, for the rare path where
-// chromem-go embeds by itself (we always pass vectors we computed).
+// chromem-go embeds by itself (we always pass vectors we computed), and
+// hands on a vector read back from a snapshot (see storedVector).
 func (ix *Index) embedFunc() chromem.EmbeddingFunc {
 	return func(ctx context.Context, text string) ([]float32, error) {
+		if s, ok := ctx.Value(storedVectorKey{}).(*storedVector); ok && s.v != nil {
+			v := s.v
+			s.v = nil
+			return v, nil
+		}
 		return ix.opts.Embedder.EmbedDocument(ctx, text)
 	}
 }
+
+// storedVector is how Load gives chromem-go a chunk's vector without
+// chromem-go reading it. Given a document with a vector, AddDocument reads
+// every float of it to check its length (1 GB at 127k chunks of 2048
+// dimensions, which a mapping must first fault in: most of a cold start);
+// given one without, it asks the collection's embedding function, trusting
+// it to return a unit vector as chromem-go's own embedding functions do. So
+// Load passes the document without its vector and the context carries the
+// row, unit length since the snapshot was written (see writeVectorRows) and
+// checked against its checksums by then: the embedding function returns it
+// as it is, once. One per goroutine adding documents.
+type storedVector struct{ v []float32 }
+
+type storedVectorKey struct{}
 
 // Len reports the number of articles indexed.
 func (ix *Index) Len() int {
@@ -354,15 +375,12 @@ func (ix *Index) commitLocked(ctx context.Context, p addPlan) (AddResult, error)
 			Chunks: len(j.chunks), Text: a.Text, Guilds: guilds,
 		}
 		meta := chunkMeta(stored)
+		stored.spans = make([]chunkSpan, len(j.chunks))
 		for i, c := range j.chunks {
-			m := make(map[string]string, len(meta)+2)
-			for k, v := range meta {
-				m[k] = v
-			}
-			m[metaStart] = strconv.Itoa(c.Start)
-			m[metaEnd] = strconv.Itoa(c.End)
+			stored.spans[i] = chunkSpan{uint32(c.Start), uint32(c.End)}
 			id := chunkID(a.ID, i)
-			doc := chromem.Document{ID: id, Metadata: m, Embedding: j.vecs[i], Content: c.Text}
+			// One map for all of the article's chunks (see chunkMeta).
+			doc := chromem.Document{ID: id, Metadata: meta, Embedding: j.vecs[i], Content: c.Text}
 			if err := ix.col.AddDocument(ctx, doc); err != nil {
 				// Only fails on an empty ID or empty vector: a bug, not input.
 				return res, fmt.Errorf("store chunk %s: %w", id, err)

@@ -47,6 +47,27 @@ type storedArticle struct {
 	// before it existed: those articles read as the operator's, as they
 	// were then seen by every server.
 	Guilds []string
+
+	// spans are the chunks' offsets in Text, chunk i at spans[i]: kept in
+	// memory only (the chunk table stores them), so that a passage is cut
+	// from Text without reading chromem-go's document, whose GetByID
+	// copies the chunk's vector.
+	spans []chunkSpan
+}
+
+// chunkSpan is a chunk's byte offsets in its article's text.
+type chunkSpan struct{ start, end uint32 }
+
+// chunkText is the text of chunk n, if the article has one.
+func (a *storedArticle) chunkText(n int) (start, end int, ok bool) {
+	if n < 0 || n >= len(a.spans) {
+		return 0, 0, false
+	}
+	s := a.spans[n]
+	if s.start > s.end || int(s.end) > len(a.Text) {
+		return 0, 0, false
+	}
+	return int(s.start), int(s.end), true
 }
 
 func newManifest(id embed.Identity) *manifest {

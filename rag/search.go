@@ -146,6 +146,10 @@ func (ix *Index) denseLocked(ctx context.Context, qv []float32, opts SearchOptio
 		if !opts.Since.IsZero() || !opts.Until.IsZero() {
 			want = n * 4
 		}
+		// It reads every vector: the mapped ones are checked first.
+		if err := ix.vectorsCheck.run(ctx); err != nil {
+			return nil, err
+		}
 		res, err := ix.col.QueryEmbedding(ctx, qv, min(want, count), where, nil)
 		if err != nil {
 			return nil, fmt.Errorf("vector search: %w", err)
@@ -212,7 +216,7 @@ func (ix *Index) passagesLocked(ctx context.Context, cands map[string]*scored, n
 			continue
 		}
 		perArticle[a]++
-		p, ok := ix.passageLocked(ctx, s.id)
+		p, ok := ix.passageLocked(s.id)
 		if !ok {
 			continue
 		}
@@ -271,21 +275,21 @@ func (ix *Index) filterLocked(opts SearchOptions) (func(string) bool, map[string
 	return keep, where, nil
 }
 
-// passageLocked builds a Passage from a stored chunk.
-func (ix *Index) passageLocked(ctx context.Context, id string) (Passage, bool) {
-	doc, err := ix.col.GetByID(ctx, id)
-	if err != nil {
-		return Passage{}, false
-	}
-	a := ix.man.Articles[doc.Metadata[metaArticleID]]
+// passageLocked builds a Passage from a stored chunk, cut from its
+// article's text: chromem-go's document is not read (its GetByID would
+// copy the chunk's vector).
+func (ix *Index) passageLocked(id string) (Passage, bool) {
+	a := ix.man.Articles[articleOf(id)]
 	if a == nil {
 		return Passage{}, false
 	}
-	start, _ := strconv.Atoi(doc.Metadata[metaStart])
-	end, _ := strconv.Atoi(doc.Metadata[metaEnd])
+	start, end, ok := a.chunkText(chunkNumber(id))
+	if !ok {
+		return Passage{}, false
+	}
 	return Passage{
 		ArticleID: a.ID, Title: a.Title, URL: a.URL, Source: a.Source, Lang: a.Lang,
-		Published: a.Published, ChunkID: id, Start: start, End: end, Text: doc.Content,
+		Published: a.Published, ChunkID: id, Start: start, End: end, Text: a.Text[start:end],
 	}, true
 }
 
@@ -371,6 +375,19 @@ func articleOf(chunkID string) string {
 		return chunkID[:i]
 	}
 	return chunkID
+}
+
+// chunkNumber is n in the ID of an article's chunk n (-1 if none).
+func chunkNumber(chunkID string) int {
+	i := strings.LastIndexByte(chunkID, '#')
+	if i < 0 {
+		return -1
+	}
+	n, err := strconv.Atoi(chunkID[i+1:])
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 func sourceKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

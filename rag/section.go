@@ -166,6 +166,22 @@ func (s *sectionReader) next() error {
 	return nil
 }
 
+// readAll reads the whole payload into one new buffer, checking each block
+// where it lands (no copy through buf).
+func (s *sectionReader) readAll() ([]byte, error) {
+	out := make([]byte, s.r.Size())
+	for i := int64(0); i*sectionBlock < int64(len(out)); i++ {
+		b := out[i*sectionBlock : min((i+1)*sectionBlock, int64(len(out)))]
+		if _, err := s.r.ReadAt(b, i*sectionBlock); err != nil {
+			return nil, &sectionError{Section: s.name, Err: fmt.Errorf("block %d: %w", i, err)}
+		}
+		if err := s.checkBlock(b, i); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // checkBlock checks b, the payload's block i, against its sum: what a
 // reader of the payload in place (a mapping) calls before using a block.
 func (s *sectionReader) checkBlock(b []byte, i int64) error {

@@ -196,6 +196,11 @@ func (ix *Index) writeIndexSections(f snapshotFile, w *bufio.Writer) error {
 // writeVectorSections writes the float32 vectors, page-aligned so that Load
 // can map them, then the chunk table.
 func (ix *Index) writeVectorSections(ctx context.Context, f snapshotFile, w *bufio.Writer) error {
+	// Every vector is read back from chromem-go: the mapped ones are
+	// checked first, so that a damaged one is never written on.
+	if err := ix.vectorsCheck.run(ctx); err != nil {
+		return err
+	}
 	ids := ix.chunkOrder()
 	dim, err := ix.vectorDim(ctx, ids)
 	if err != nil {
@@ -284,73 +289,139 @@ func Load(ctx context.Context, path string, opts Options) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load index: %w", err)
 	}
-	defer f.Close()
-	snap, err := readSnapshot(ctx, f, path, true)
+	snap, err := openSnapshot(f, path, true)
 	if err != nil {
+		f.Close()
 		return nil, fmt.Errorf("load index: %w", err)
 	}
-	if want := opts.Embedder.Identity(); !sameEmbedder(snap.man.Embedder, want) {
-		return nil, &EmbedderMismatchError{Path: path, Index: snap.man.Embedder, Configured: want}
+	if err := ix.loadSections(ctx, f, path, snap); err != nil {
+		f.Close()
+		return nil, err
 	}
-	ix.man = snap.man
-	if err := ix.loadSections(ctx, f, snap); err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("load index %s: %w", path, ctx.Err())
-		}
-		return nil, fmt.Errorf("load index: %w", damaged(path, "", true, err))
+	if ix.vectorsCheck == nil {
+		f.Close()
 	}
+	// Else the check reads f, and closes it once done; or f's finalizer
+	// does, once the index no longer holds the check.
 	return ix, nil
 }
 
-// loadSections reads every section after the manifest into ix, on two
-// goroutines: the two BM25 indexes and the quantised index on one, the
-// chunks into chromem-go on the other (the longest part). A damaged
-// section stops both; the error is a *sectionError naming it.
-func (ix *Index) loadSections(ctx context.Context, f *os.File, snap snapshot) error {
+// loadSections decodes the snapshot's sections into ix, on three
+// goroutines: the manifest then the chunks into chromem-go on one (the
+// longest part); the two BM25 indexes and the quantised index on another;
+// the vectors' checksums on a third, ahead of the chunks that wait for them
+// (see addChunks). Only the chunks need the manifest, so on two cores the
+// rest overlaps its decoding. A damaged manifest is reported as such, before
+// anything a damaged later section says (the texts are lost); a damaged
+// later section is a *CorruptIndexError with the texts intact.
+func (ix *Index) loadSections(ctx context.Context, f *os.File, path string, snap snapshot) error {
+	bad := func(err error) error {
+		if ctx.Err() != nil {
+			return fmt.Errorf("load index %s: %w", path, ctx.Err())
+		}
+		return fmt.Errorf("load index: %w", damaged(path, "", true, err))
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	var lex, doc *lexical.Index
 	var vec *vecindex.Index
 	var quantised []byte
-	g.Go(func() error {
-		lex = lexical.New(lexical.DefaultParams())
-		if err := readInto(snap.lex, lex); err != nil {
-			return asSectionError(snap.lex, err)
-		}
-		doc = lexical.New(lexical.DefaultParams())
-		if err := readInto(snap.doc, doc); err != nil {
-			return asSectionError(snap.doc, err)
-		}
-		if err := gctx.Err(); err != nil {
-			return err
-		}
-		var err error
-		vec, quantised, err = openQuantised(f, snap.quantised, !ix.opts.noMap)
-		return asSectionError(snap.quantised, err)
-	})
 	var rows *vectorRows
+	if snap.indexErr == nil {
+		var err error
+		if rows, err = openVectorRows(f, snap.vectors, ix.col, !ix.opts.noMap); err != nil {
+			return bad(err)
+		}
+		if rows.mapped() {
+			ix.vectorsCheck = &lazyCheck{release: func() { _ = f.Close() }, check: func(ctx context.Context) error {
+				if err := rows.checkMapped(ctx); err != nil {
+					if ctx.Err() != nil {
+						return fmt.Errorf("check vectors of %s: %w", path, ctx.Err())
+					}
+					return fmt.Errorf("check vectors: %w", damaged(path, "", true, err))
+				}
+				return nil
+			}}
+		} else {
+			g.Go(func() error { return rows.check(gctx) })
+		}
+		g.Go(func() error {
+			var err error
+			lex, doc, vec, quantised, err = readIndexes(gctx, f, snap, !ix.opts.noMap)
+			return err
+		})
+	}
+	man, err := snap.readManifest(ctx)
+	if err == nil && snap.indexErr == nil {
+		if want := ix.opts.Embedder.Identity(); !sameEmbedder(man.Embedder, want) {
+			err = &EmbedderMismatchError{Path: path, Index: man.Embedder, Configured: want}
+		}
+	}
+	if err != nil || snap.indexErr != nil {
+		// Stop the other goroutines before saying why.
+		g.Go(func() error { return errStop })
+		_ = g.Wait()
+		var mismatch *EmbedderMismatchError
+		switch {
+		case errors.As(err, &mismatch):
+			return err
+		case err != nil && ctx.Err() != nil:
+			return fmt.Errorf("load index %s: %w", path, ctx.Err())
+		case err != nil:
+			return fmt.Errorf("load index: %w", damaged(path, "manifest section", false, err))
+		}
+		return fmt.Errorf("load index: %w", snap.indexErr)
+	}
+	ix.man = man
 	var refs []chunkRef
 	var dim int
 	g.Go(func() error {
 		var err error
-		rows, refs, dim, err = ix.loadChunks(gctx, f, snap)
+		refs, dim, err = ix.loadChunks(gctx, snap, rows)
 		return asSectionError(snap.vectors, err)
 	})
 	if err := g.Wait(); err != nil {
-		return err
+		return bad(err)
 	}
 	ix.lex, ix.doc, ix.vec, ix.quantised = lex, doc, vec, quantised
+	if rows.mapped() {
+		ix.mapped = rows.data
+	}
 	if vec != nil && vec.Len() == len(refs) && (len(refs) == 0 || vec.Dim() == dim) {
 		return nil
 	}
 	// The snapshot's quantised index does not match its chunks (none was
-	// saved): rebuild it from the vectors, checked by now.
+	// saved): rebuild it from the vectors, checked first.
+	if err := ix.vectorsCheck.run(ctx); err != nil {
+		return err
+	}
 	ix.vec, ix.quantised = nil, nil
 	for n, c := range refs {
 		if err := ix.addVectorLocked(c.id, rows.row(n, dim)); err != nil {
-			return asSectionError(snap.vectors, fmt.Errorf("chunk %s: %w", c.id, err))
+			return bad(asSectionError(snap.vectors, fmt.Errorf("chunk %s: %w", c.id, err)))
 		}
 	}
 	return nil
+}
+
+// errStop stops a load's goroutines once it knows its error.
+var errStop = errors.New("load stopped")
+
+// readIndexes reads the two BM25 indexes and opens the quantised index,
+// mapped when mapping is true and the platform allows it.
+func readIndexes(ctx context.Context, f *os.File, snap snapshot, mapping bool) (lex, doc *lexical.Index, vec *vecindex.Index, quantised []byte, err error) {
+	lex = lexical.New(lexical.DefaultParams())
+	if err := readInto(snap.lex, lex); err != nil {
+		return nil, nil, nil, nil, asSectionError(snap.lex, err)
+	}
+	doc = lexical.New(lexical.DefaultParams())
+	if err := readInto(snap.doc, doc); err != nil {
+		return nil, nil, nil, nil, asSectionError(snap.doc, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	vec, quantised, err = openQuantised(f, snap.quantised, mapping)
+	return lex, doc, vec, quantised, asSectionError(snap.quantised, err)
 }
 
 // asSectionError attributes err, if it is not already, to section s.
@@ -363,25 +434,17 @@ func asSectionError(s *sectionReader, err error) error {
 }
 
 // loadChunks reads the chunk table and puts every chunk back into the
-// collection, its vector a row of the vectors section, mapped unless
-// Options.noMap.
-func (ix *Index) loadChunks(ctx context.Context, f *os.File, snap snapshot) (*vectorRows, []chunkRef, int, error) {
+// collection, its vector a row of rows, which another goroutine checks.
+func (ix *Index) loadChunks(ctx context.Context, snap snapshot, rows *vectorRows) ([]chunkRef, int, error) {
 	br := bufio.NewReaderSize(snap.table, 64<<10)
 	refs, dim, err := ix.readChunkTable(br)
 	if err == nil {
 		err = snap.table.done(br)
 	}
 	if err != nil {
-		return nil, nil, 0, asSectionError(snap.table, err)
+		return nil, 0, asSectionError(snap.table, err)
 	}
-	rows, err := openVectorRows(f, snap.vectors, ix.col, !ix.opts.noMap)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	if rows.mapped() {
-		ix.mapped = rows.data
-	}
-	return rows, refs, dim, ix.addChunks(ctx, refs, dim, rows)
+	return refs, dim, ix.addChunks(ctx, refs, dim, rows)
 }
 
 // ReadArticles returns the articles stored in the index at path, whatever
@@ -397,7 +460,12 @@ func ReadArticles(ctx context.Context, path string) ([]article.Article, error) {
 		return nil, fmt.Errorf("read articles: %w", err)
 	}
 	defer f.Close()
-	snap, err := readSnapshot(ctx, f, path, false)
+	snap, err := openSnapshot(f, path, false)
+	if err == nil && snap.man == nil {
+		if snap.man, err = snap.readManifest(ctx); err != nil {
+			err = damaged(path, "manifest section", false, err)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read articles: %w", err)
 	}
@@ -413,9 +481,14 @@ func ReadArticles(ctx context.Context, path string) ([]article.Article, error) {
 }
 
 type snapshot struct {
-	man *manifest
-	// The other sections, checked as Load reads them: the indexes on one
-	// goroutine while the chunks go back into chromem-go on another.
+	// man is the manifest once read: at once for formats before checksums,
+	// else by readManifest from manR.
+	man         *manifest
+	manR        *sectionReader
+	gobManifest bool // formats 6 and 7
+	// The other sections, opened but not read; indexErr says why they
+	// could not be opened (reported once the manifest is known intact).
+	indexErr  error
 	lex       *sectionReader // BM25 over chunks
 	doc       *sectionReader // BM25 over articles
 	quantised *sectionReader // the quantised vector index, mapped
@@ -432,11 +505,12 @@ func damaged(path, where string, textsIntact bool, err error) error {
 	return &CorruptIndexError{Path: path, Where: where, TextsIntact: textsIntact, Err: err}
 }
 
-// readSnapshot checks and decodes the snapshot in f (read from path). With
-// withIndexes false it reads the manifest only, and accepts the last format
-// without checksums. The vectors are left to the caller, as a reader that
-// checks them as they are read.
-func readSnapshot(ctx context.Context, f *os.File, path string, withIndexes bool) (snapshot, error) {
+// openSnapshot checks the header of the snapshot in f (read from path) and
+// opens its manifest section, and with withIndexes the sections after it,
+// without reading their payloads (see loadSections). Without withIndexes
+// it accepts the formats with a gob manifest, and the last format without
+// checksums, whose manifest it reads at once.
+func openSnapshot(f *os.File, path string, withIndexes bool) (snapshot, error) {
 	var s snapshot
 	st, err := f.Stat()
 	if err != nil {
@@ -448,8 +522,8 @@ func readSnapshot(ctx context.Context, f *os.File, path string, withIndexes bool
 		return s, damaged(path, "header", false, errors.New("not a Veille index"))
 	}
 	v := binary.BigEndian.Uint32(magic[len(snapshotPrefix):])
-	gobManifest := v == heapVectorsVersion || v == gobManifestVersion
-	if v != snapshotVersion && (!gobManifest || withIndexes) {
+	s.gobManifest = v == heapVectorsVersion || v == gobManifestVersion
+	if v != snapshotVersion && (!s.gobManifest || withIndexes) {
 		if v == uncheckedVersion && !withIndexes {
 			m, err := readUncheckedManifest(f, size, int64(len(magic)))
 			if err != nil {
@@ -461,14 +535,13 @@ func readSnapshot(ctx context.Context, f *os.File, path string, withIndexes bool
 		return s, versionError(path, v)
 	}
 	off := int64(len(magic))
-	if s.man, off, err = readManifestSection(ctx, f, size, off, path, gobManifest); err != nil {
-		return s, err
+	if s.manR, off, err = openSection(f, size, off, "manifest"); err != nil {
+		return s, damaged(path, "", false, err)
 	}
-	if !withIndexes {
-		return s, nil
+	if withIndexes {
+		s.indexErr = s.openIndexSections(f, size, off, path)
 	}
-	err = s.openIndexSections(ctx, f, size, off, path)
-	return s, err
+	return s, nil
 }
 
 // versionError says why a snapshot of format v cannot be read.
@@ -484,37 +557,27 @@ func versionError(path string, v uint32) error {
 	return damaged(path, "header", false, fmt.Errorf("format version %d", v))
 }
 
-// readManifestSection reads and decodes the manifest section at off, and
-// returns the offset after it.
-func readManifestSection(ctx context.Context, f *os.File, size, off int64, path string, gobManifest bool) (*manifest, int64, error) {
-	manR, off, err := openSection(f, size, off, "manifest")
-	if err != nil {
-		return nil, off, damaged(path, "", false, err)
-	}
+// readManifest reads and decodes the manifest section.
+func (s *snapshot) readManifest(ctx context.Context) (*manifest, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, off, err
+		return nil, err
 	}
-	var m *manifest
-	if gobManifest {
-		m, err = readGobManifest(manR)
-	} else {
-		// One read of the whole payload, checked block by block; the
-		// decoded strings are substrings of it.
-		buf := make([]byte, manR.r.Size())
-		if _, err = io.ReadFull(manR, buf); err == nil {
-			m, err = decodeManifest(buf)
-		}
+	if s.gobManifest {
+		return readGobManifest(s.manR)
 	}
+	// One read of the whole payload, checked block by block in place; the
+	// decoded strings are substrings of it.
+	buf, err := s.manR.readAll()
 	if err != nil {
-		return nil, off, damaged(path, "manifest section", false, err)
+		return nil, err
 	}
-	return m, off, nil
+	return decodeManifest(buf)
 }
 
 // openIndexSections opens the sections after the manifest (BM25 indexes,
 // quantised index, vectors, chunk table) and checks the alignment and the
 // end marker; the sections' blocks are checked as they are read.
-func (s *snapshot) openIndexSections(ctx context.Context, f *os.File, size, off int64, path string) error {
+func (s *snapshot) openIndexSections(f *os.File, size, off int64, path string) error {
 	// From here on the texts are known to be intact.
 	bad := func(where string, err error) error { return damaged(path, where, true, err) }
 	var err error
@@ -553,9 +616,6 @@ func (s *snapshot) openIndexSections(ctx context.Context, f *os.File, size, off 
 	if extra := size - off - int64(len(end)); extra != 0 {
 		return bad("end", fmt.Errorf("%d bytes after the end marker", extra))
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	s.lex, s.doc, s.quantised = lexR, docR, qvecR
 	return nil
 }
@@ -581,13 +641,21 @@ func readGobManifest(r *sectionReader) (*manifest, error) {
 	return &m, nil
 }
 
-// readInto decodes a lexical index from a whole section.
+// readInto decodes a lexical index from a whole section, read in one piece
+// (so that the decoder knows its size and sizes its tables at once).
 func readInto(r *sectionReader, ix *lexical.Index) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+	data, err := r.readAll()
+	if err != nil {
+		return err
+	}
+	br := bytes.NewReader(data)
 	if _, err := ix.ReadFrom(br); err != nil {
 		return err
 	}
-	return r.done(br)
+	if br.Len() > 0 {
+		return &sectionError{Section: r.name, Err: fmt.Errorf("%d bytes after its data", br.Len())}
+	}
+	return nil
 }
 
 // readUncheckedManifest reads the manifest of a snapshot of the format
@@ -639,5 +707,6 @@ func (ix *Index) Reload(ctx context.Context, path string) error {
 	// The old mapping stays valid until the old collection is collected:
 	// a writer renamed a new file into place and left the old one alone.
 	ix.mapped, ix.quantised, ix.slab = fresh.mapped, fresh.quantised, fresh.slab
+	ix.vectorsCheck = fresh.vectorsCheck
 	return nil
 }

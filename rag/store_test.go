@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"os/exec"
@@ -99,9 +100,42 @@ func savedIndex(t testing.TB, f *fakeEmbedder, arts []article.Article) (string, 
 	return path, data
 }
 
+// refusedOnFirstRead: an index loaded with damaged mapped vectors answers
+// through its quantised index (which never reads them), but what reads
+// them refuses, naming the damage: chromem-go's own scan, and a save, which
+// writes nothing. It returns the scan's error.
+func refusedOnFirstRead(t *testing.T, ix *Index) error {
+	t.Helper()
+	if _, err := ix.Search(t.Context(), "rapport incident", SearchOptions{}); err != nil {
+		t.Fatalf("search through the quantised index: %v", err)
+	}
+	_, serr := ix.Search(t.Context(), "rapport incident", SearchOptions{Retriever: "chromem"})
+	if serr == nil {
+		t.Fatal("chromem-go's scan ran over damaged vectors")
+	}
+	out := filepath.Join(t.TempDir(), SnapshotName)
+	if err := ix.Save(t.Context(), out); !errors.Is(err, ErrCorruptIndex) {
+		t.Fatalf("save of an index with damaged vectors: %v, want ErrCorruptIndex", err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("save wrote %s from damaged vectors (%v)", out, err)
+	}
+	// Asked again, it still refuses.
+	if _, err := ix.Search(t.Context(), "rapport incident", SearchOptions{Retriever: "chromem"}); !errors.Is(err, ErrCorruptIndex) {
+		t.Fatalf("second scan: %v, want ErrCorruptIndex", err)
+	}
+	return serr
+}
+
 // indexDigest hashes everything an index holds, in a canonical order: two
 // indexes with the same digest answer every question the same way.
 func indexDigest(t testing.TB, ix *Index) string {
+	t.Helper()
+	return digest(t, ix, true)
+}
+
+// digest is indexDigest, with or without the chunks' vectors.
+func digest(t testing.TB, ix *Index, vectors bool) string {
 	t.Helper()
 	h := sha256.New()
 	ix.mu.RLock()
@@ -126,7 +160,9 @@ func indexDigest(t testing.TB, ix *Index) string {
 			}
 			fmt.Fprintf(h, "%q", doc.Content)
 			for _, v := range doc.Embedding {
-				fmt.Fprintf(h, " %08x", math.Float32bits(v))
+				if vectors {
+					fmt.Fprintf(h, " %08x", math.Float32bits(v))
+				}
 			}
 			h.Write([]byte{'\n'})
 		}
@@ -168,35 +204,38 @@ func TestLoadRefusesDamage(t *testing.T) {
 		// textsIntact: the manifest is untouched, so the error points at
 		// --reindex and ReadArticles still reads every article.
 		textsIntact bool
+		// lazy: damage to the vectors' payload, which a mapped index checks
+		// when something first reads the vectors rather than at load.
+		lazy bool
 	}
 	flip := func(at int) func([]byte) []byte {
 		return func(b []byte) []byte { b[at] ^= 0x01; return b }
 	}
 	tests := []damage{
-		{"magic", flip(0), false},
-		{"end marker", flip(len(whole) - 1), true},
-		{"byte after the end", func(b []byte) []byte { return append(b, 0) }, true},
-		{"truncated in the middle", func(b []byte) []byte { return b[:len(b)/2] }, true},
-		{"end marker cut", func(b []byte) []byte { return b[:len(b)-3] }, true},
-		{"empty", func([]byte) []byte { return nil }, false},
-		{"not an index", func([]byte) []byte { return []byte("hello world, this is not an index at all") }, false},
+		{"magic", flip(0), false, false},
+		{"end marker", flip(len(whole) - 1), true, false},
+		{"byte after the end", func(b []byte) []byte { return append(b, 0) }, true, false},
+		{"truncated in the middle", func(b []byte) []byte { return b[:len(b)/2] }, true, false},
+		{"end marker cut", func(b []byte) []byte { return b[:len(b)-3] }, true, false},
+		{"empty", func([]byte) []byte { return nil }, false, false},
+		{"not an index", func([]byte) []byte { return []byte("hello world, this is not an index at all") }, false, false},
 	}
 	for i, s := range spans {
-		intact := i > 0
+		intact, payload := i > 0, i == 4
 		tests = append(tests,
-			damage{s.name + "/length", flip(s.start), intact},
-			damage{s.name + "/first payload byte", flip(s.payload), intact},
-			damage{s.name + "/middle payload byte", flip((s.payload + s.sums) / 2), intact},
-			damage{s.name + "/last payload byte", flip(s.sums - 1), intact},
-			damage{s.name + "/block sum", flip(s.sums), intact},
-			damage{s.name + "/trailer", flip(s.end - 1), intact},
+			damage{s.name + "/length", flip(s.start), intact, false},
+			damage{s.name + "/first payload byte", flip(s.payload), intact, payload},
+			damage{s.name + "/middle payload byte", flip((s.payload + s.sums) / 2), intact, payload},
+			damage{s.name + "/last payload byte", flip(s.sums - 1), intact, payload},
+			damage{s.name + "/block sum", flip(s.sums), intact, false},
+			damage{s.name + "/trailer", flip(s.end - 1), intact, false},
 		)
 	}
 	tests = append(tests,
-		damage{"vectors/second block", flip(spans[4].payload + sectionBlock + 100), true},
-		damage{"vectors/last alignment byte", flip(spans[4].start - 1), true},
-		damage{"vectors/first alignment byte", flip(spans[3].end), true},
-		damage{"truncated in the vectors", func(b []byte) []byte { return b[:spans[4].payload+sectionBlock+5] }, true},
+		damage{"vectors/second block", flip(spans[4].payload + sectionBlock + 100), true, true},
+		damage{"vectors/last alignment byte", flip(spans[4].start - 1), true, false},
+		damage{"vectors/first alignment byte", flip(spans[3].end), true, false},
+		damage{"truncated in the vectors", func(b []byte) []byte { return b[:spans[4].payload+sectionBlock+5] }, true, false},
 	)
 
 	if spans[4].start == spans[3].end {
@@ -214,7 +253,9 @@ func TestLoadRefusesDamage(t *testing.T) {
 					t.Fatal(err)
 				}
 				ix, err := Load(t.Context(), p, Options{Embedder: f, noMap: noMap})
-				if err == nil {
+				if err == nil && tt.lazy && !noMap {
+					err = refusedOnFirstRead(t, ix)
+				} else if err == nil {
 					same := indexDigest(t, ix) == indexDigest(t, orig)
 					t.Fatalf("damaged index loaded (identical to the original: %v)", same)
 				}
@@ -278,7 +319,7 @@ func FuzzLoad(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	want := indexDigest(f, orig)
+	want, wantNoVectors := indexDigest(f, orig), digest(f, orig, false)
 	edit := func(at int, x byte) []byte {
 		return append(binary.LittleEndian.AppendUint32(nil, uint32(at)), x)
 	}
@@ -312,7 +353,11 @@ func FuzzLoad(f *testing.F) {
 			return
 		}
 		if got := indexDigest(t, ix); got != want {
-			t.Fatalf("a damaged file loaded as a different index (%d bytes changed)", countDiff(data, whole))
+			// Mapped vectors are checked when first read: all else must be
+			// the original, and reading them refused.
+			if err := ix.vectorsCheck.run(t.Context()); !errors.Is(err, ErrCorruptIndex) || digest(t, ix, false) != wantNoVectors {
+				t.Fatalf("a damaged file loaded as a different index (%d bytes changed; reading its vectors: %v)", countDiff(data, whole), err)
+			}
 		}
 	})
 }
@@ -470,5 +515,56 @@ func TestSaveKilled(t *testing.T) {
 			t.Fatalf("the next writer left the killed save's temporary files: %v", left)
 		}
 		return
+	}
+}
+
+// TestSaveLoadKeepsEveryChunksPlace: every chunk of every article comes back
+// from a load, and from a save of what was loaded, at its own offsets with
+// its own text (once, all the chunks of a loaded article were saved at the
+// offsets of its last one).
+func TestSaveLoadKeepsEveryChunksPlace(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	built, err := New(Options{Embedder: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := built.Add(t.Context(), fillerArticles(3), nil); err != nil {
+		t.Fatal(err)
+	}
+	passages := func(ix *Index) []Passage {
+		ix.mu.RLock()
+		defer ix.mu.RUnlock()
+		var out []Passage
+		for _, a := range ix.man.sorted() {
+			for n := range a.Chunks {
+				p, ok := ix.passageLocked(chunkID(a.ID, n))
+				if !ok {
+					t.Fatalf("chunk %d of %s: no passage", n, a.ID)
+				}
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	want := passages(built)
+	if len(want) < 10 || !slices.ContainsFunc(want, func(p Passage) bool { return p.Start > 0 }) {
+		t.Fatalf("%d chunks: the test wants articles of several chunks", len(want))
+	}
+	ix := built
+	for round := range 2 {
+		path := filepath.Join(t.TempDir(), SnapshotName)
+		if err := ix.Save(t.Context(), path); err != nil {
+			t.Fatal(err)
+		}
+		if ix, err = Load(t.Context(), path, Options{Embedder: f}); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, passages(ix)); diff != "" {
+			t.Fatalf("round %d: passages (-built +loaded):\n%s", round, diff)
+		}
+		if got, want := digest(t, ix, true), digest(t, built, true); got != want {
+			t.Fatalf("round %d: loaded index differs from the built one", round)
+		}
 	}
 }

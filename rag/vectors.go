@@ -10,7 +10,6 @@ import (
 	"math"
 	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"unsafe"
 
@@ -119,9 +118,15 @@ func (ix *Index) writeVectorRows(ctx context.Context, w io.Writer, ids []string,
 		if len(doc.Embedding) != dim {
 			return nil, fmt.Errorf("chunk %s has %d dimensions, want %d", id, len(doc.Embedding), dim)
 		}
-		start, _ := strconv.ParseUint(doc.Metadata[metaStart], 10, 64)
-		end, _ := strconv.ParseUint(doc.Metadata[metaEnd], 10, 64)
-		refs[n] = chunkRef{id: id, start: start, end: end}
+		a := ix.man.Articles[articleOf(id)]
+		if a == nil {
+			return nil, fmt.Errorf("chunk %s: of no known article", id)
+		}
+		start, end, ok := a.chunkText(chunkNumber(id))
+		if !ok {
+			return nil, fmt.Errorf("chunk %s: no offsets in its article", id)
+		}
+		refs[n] = chunkRef{id: id, start: uint64(start), end: uint64(end)}
 		ix.slab.read(1)
 		for i, v := range unitVector(doc.Embedding) {
 			binary.LittleEndian.PutUint32(row[4*i:], math.Float32bits(v))
@@ -227,6 +232,9 @@ func (ix *Index) readChunkTable(r *bufio.Reader) ([]chunkRef, int, error) {
 type vectorRows struct {
 	sec  *sectionReader
 	data []byte // the whole payload; only checked blocks are read
+	// checked receives, block by block in order, what check found: nil
+	// for a block that checks out, then the first error, if any.
+	checked chan error
 	// fill reads bytes [lo, hi) of the payload into data; nil when data
 	// is a mapping, which the kernel fills as it is read.
 	fill func(lo, hi int64) error
@@ -238,14 +246,15 @@ type vectorRows struct {
 // when the chromem-go collection that holds its rows, col, is collected.
 func openVectorRows(f *os.File, sec *sectionReader, col *chromem.Collection, mapping bool) (*vectorRows, error) {
 	_, off, n := sec.r.Outer()
+	checked := make(chan error, sectionSums(n)+1)
 	if n == 0 {
-		return &vectorRows{sec: sec}, nil
+		return &vectorRows{sec: sec, checked: checked}, nil
 	}
 	if mapping && littleEndian && off%int64(os.Getpagesize()) == 0 && int64(int(n)) == n {
 		data, err := mapRegion(f, off, n)
 		if err == nil {
 			runtime.AddCleanup(col, func(b []byte) { _ = unmapRegion(b) }, data)
-			return &vectorRows{sec: sec, data: data}, nil
+			return &vectorRows{sec: sec, data: data, checked: checked}, nil
 		}
 		// Not mappable here (a file system without mmap): read instead.
 	}
@@ -258,7 +267,24 @@ func openVectorRows(f *os.File, sec *sectionReader, col *chromem.Collection, map
 		_, err := sec.r.ReadAt(data[lo:hi], lo)
 		return err
 	}
-	return &vectorRows{sec: sec, data: data, fill: fill}, nil
+	return &vectorRows{sec: sec, data: data, fill: fill, checked: checked}, nil
+}
+
+// check checks every block of heap rows in order, saying each result on v.checked
+// (which never blocks: it has room for them all), and stops at the first
+// error, which it also returns.
+func (v *vectorRows) check(ctx context.Context) error {
+	for b := range sectionSums(int64(len(v.data))) {
+		err := ctx.Err()
+		if err == nil {
+			err = v.checkBlock(b)
+		}
+		v.checked <- err
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // row is row n of dim float32s, once its block is checked.
@@ -274,64 +300,35 @@ func (v *vectorRows) mapped() bool { return v.fill == nil && len(v.data) > 0 }
 // rebuilt from the manifest and their vectors from rows (loadSections
 // rebuilds the quantised index from rows when the snapshot's does not match).
 //
-// chromem-go's AddDocument reads every vector it is given (to check that it
-// is unit length), so every row is read here anyway: the blocks are checked
-// in the same pass, a few blocks ahead of the rows being handed on, and no
-// row of a block that fails is ever handed on. A mapped block's pages are then given
-// back to the kernel (they stay in the page cache), so that loading does
-// not leave the whole section resident.
+// Nothing reads a mapped row here: chromem-go is given it through the
+// collection's embedding function (see storedVector), and the rows are
+// checked against their sums only when something first reads them (see
+// Index.vectorsCheck), which a question answered through the quantised
+// index never does. Rows read onto the heap are checked as they are read,
+// by another goroutine a few blocks ahead (vectorRows.check): no row of a
+// block that fails is ever handed on.
 func (ix *Index) addChunks(ctx context.Context, refs []chunkRef, dim int, rows *vectorRows) error {
 	rowBytes := int64(4 * dim)
 	if got, want := int64(len(rows.data)), int64(len(refs))*rowBytes; got != want {
 		return &sectionError{Section: rows.sec.name, Err: fmt.Errorf("%d bytes, want %d chunks of %d dimensions", got, len(refs), dim)}
 	}
 	metas := map[string]map[string]string{} // per article, reused for each chunk
-	page := int64(os.Getpagesize())
+	hold := &storedVector{}
+	ctx = context.WithValue(ctx, storedVectorKey{}, hold)
 	size := int64(len(rows.data))
-	// A second goroutine reads and checks the blocks a few ahead of the
-	// rows being handed on (on two cores, the checksums and the page faults
-	// then overlap chromem-go's work); a block's rows are handed on only
-	// once it has checked out.
-	blocks := (size + sectionBlock - 1) / sectionBlock
-	checked := make(chan error, 4)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	defer func() {
-		close(stop)
-		wg.Wait()
-	}()
-	wg.Go(func() {
-		for b := range blocks {
-			err := ctx.Err()
-			if err == nil {
-				err = rows.checkBlock(b)
-			}
-			select {
-			case checked <- err:
-			case <-stop:
-				return
-			}
-			if err != nil {
-				return
-			}
-		}
-	})
-	next, dropped := 0, int64(0) // next row to add; payload bytes given back
+	blocks := sectionSums(size)
+	next := 0 // next row to add
 	for b := range blocks {
-		if err := <-checked; err != nil {
-			return err
+		if !rows.mapped() {
+			if err := <-rows.checked; err != nil {
+				return err
+			}
 		}
 		hi := min((b+1)*sectionBlock, size)
 		for ; next < len(refs) && int64(next+1)*rowBytes <= hi; next++ {
 			c := refs[next]
-			if err := ix.addLoaded(ctx, c, rows.row(next, dim), metas); err != nil {
+			if err := ix.addLoaded(ctx, c, rows.row(next, dim), metas, hold); err != nil {
 				return err
-			}
-		}
-		if rows.mapped() {
-			if upTo := int64(next) * rowBytes / page * page; upTo > dropped {
-				dropRegion(rows.data[dropped:upTo])
-				dropped = upTo
 			}
 		}
 	}
@@ -341,8 +338,64 @@ func (ix *Index) addChunks(ctx context.Context, refs []chunkRef, dim int, rows *
 	return nil
 }
 
-// checkBlock reads (when on the heap) and checks block b of the rows,
-// and puts its floats in the machine's byte order.
+// checkMapped checks every block of mapped rows through read(2) into one
+// reused buffer, not through the mapping (the kernel copies page cache
+// pages several times faster than this process first touches them mapped:
+// measured in BENCHMARKS.md), so that checking does not fault the mapping
+// in. The file is never written in place (writers rename a new one over
+// it): the bytes checked are the bytes mapped.
+func (v *vectorRows) checkMapped(ctx context.Context) error {
+	n := int64(len(v.data))
+	buf := make([]byte, min(sectionBlock, n))
+	for b := range sectionSums(n) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p := buf[:min(sectionBlock, n-b*sectionBlock)]
+		if _, err := v.sec.r.ReadAt(p, b*sectionBlock); err != nil {
+			return &sectionError{Section: v.sec.name, Err: fmt.Errorf("block %d: %w", b, err)}
+		}
+		if err := v.sec.checkBlock(p, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lazyCheck runs a check when it is first needed and remembers the
+// outcome: a damaged section stays damaged. A check that a done context
+// stopped is run again next time. A nil *lazyCheck has nothing to check.
+type lazyCheck struct {
+	check   func(context.Context) error
+	release func() // frees what check needed, once it has run to its end
+	mu      sync.Mutex
+	done    bool
+	err     error
+}
+
+func (c *lazyCheck) run(ctx context.Context) error {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done {
+		return c.err
+	}
+	err := c.check(ctx)
+	if err != nil && ctx.Err() != nil {
+		return err
+	}
+	c.done, c.err = true, err
+	c.check = nil
+	if c.release != nil {
+		c.release()
+	}
+	return err
+}
+
+// checkBlock reads block b of heap rows into data, checks it and puts its
+// floats in the machine's byte order.
 func (v *vectorRows) checkBlock(b int64) error {
 	lo, hi := b*sectionBlock, min((b+1)*sectionBlock, int64(len(v.data)))
 	if v.fill != nil {
@@ -362,32 +415,49 @@ func (v *vectorRows) checkBlock(b int64) error {
 	return nil
 }
 
-// addLoaded adds one chunk read back from a snapshot.
-func (ix *Index) addLoaded(ctx context.Context, c chunkRef, vec []float32, metas map[string]map[string]string) error {
+// addLoaded adds one chunk read back from a snapshot, its vector vec handed
+// to chromem-go through hold, which ctx carries.
+func (ix *Index) addLoaded(ctx context.Context, c chunkRef, vec []float32, metas map[string]map[string]string, hold *storedVector) error {
 	aid := articleOf(c.id)
 	a := ix.man.Articles[aid]
+	n := chunkNumber(c.id)
+	if n < 0 || n >= a.Chunks {
+		return fmt.Errorf("chunk %s: not one of its article's %d chunks", c.id, a.Chunks)
+	}
+	if a.spans == nil {
+		a.spans = make([]chunkSpan, a.Chunks)
+	}
+	a.spans[n] = chunkSpan{uint32(c.start), uint32(c.end)}
 	// A substring: the chunk's text shares the article's memory.
 	content := a.Text[c.start:c.end]
-	// chromem-go copies the metadata it is given, so one map per article
-	// serves all of its chunks.
+	// One map for all of the article's chunks (see chunkMeta).
 	m, ok := metas[aid]
 	if !ok {
 		m = chunkMeta(a)
 		metas[aid] = m
 	}
-	m[metaStart] = strconv.FormatUint(c.start, 10)
-	m[metaEnd] = strconv.FormatUint(c.end, 10)
 	// vec's capacity ends with it (see row): an append never writes into
 	// the next row.
-	doc := chromem.Document{ID: c.id, Metadata: m, Embedding: vec, Content: content}
+	doc := chromem.Document{ID: c.id, Metadata: m, Content: content}
+	if content == "" {
+		// chromem-go takes no document without both: it reads this one.
+		doc.Embedding = vec
+	} else {
+		hold.v = vec
+	}
 	if err := ix.col.AddDocument(ctx, doc); err != nil {
 		return fmt.Errorf("chunk %s: %w", c.id, err)
+	}
+	if hold.v != nil {
+		hold.v = nil
+		return fmt.Errorf("chunk %s: chromem-go did not ask the embedding function for its vector", c.id)
 	}
 	return nil
 }
 
-// chunkMeta is what every chunk of an article carries in chromem-go (the
-// chunk's offsets are added per chunk).
+// chunkMeta is what every chunk of an article carries in chromem-go: one
+// map that all of them share, never written once given (chromem-go keeps
+// the map it is given, though it makes a copy that it does not use).
 func chunkMeta(a *storedArticle) map[string]string {
 	return map[string]string{
 		metaArticleID: a.ID,
@@ -406,9 +476,9 @@ func chunkMeta(a *storedArticle) map[string]string {
 // opened over it, here at load rather than when a query first touches it:
 // a query reads about a hundred columns spread over every block (measured in
 // BENCHMARKS.md), so the first question would check them all anyway, and a
-// check at load keeps a damaged file from ever answering. A mapped block's
-// pages are given back to the kernel once checked, so that they count in the
-// process's memory only while a query reads them.
+// check at load keeps a damaged file from ever answering. A mapped section
+// is checked through read(2), without touching the mapping, so that its
+// pages count in the process's memory only once a query reads them.
 func openQuantised(f *os.File, sec *sectionReader, mapping bool) (*vecindex.Index, []byte, error) {
 	_, off, n := sec.r.Outer()
 	if n == 0 {
@@ -427,17 +497,11 @@ func openQuantised(f *os.File, sec *sectionReader, mapping bool) (*vecindex.Inde
 		}
 	}
 	if region != nil {
-		dropped := int64(0) // bytes of region given back
-		for b := int64(0); b*sectionBlock < n; b++ {
-			lo, hi := b*sectionBlock, min((b+1)*sectionBlock, n)
-			if err := sec.checkBlock(payload[lo:hi], b); err != nil {
-				_ = unmapRegion(region)
-				return nil, nil, err
-			}
-			if upTo := (off - base + hi) / page * page; upTo > dropped {
-				dropRegion(region[dropped:upTo])
-				dropped = upTo
-			}
+		// Checked through read(2), not through the mapping (see
+		// addChunks): a query then faults in only the columns it reads.
+		if _, err := io.Copy(io.Discard, sec); err != nil {
+			_ = unmapRegion(region)
+			return nil, nil, err
 		}
 	} else {
 		payload = make([]byte, n)

@@ -164,6 +164,10 @@ func (ix *Index) ReadFrom(r io.Reader) (int64, error) {
 		br = bufio.NewReaderSize(r, 64<<10)
 	}
 	d := &decoder{r: br, stage: make([]byte, 0, 32<<10)}
+	if l, ok := r.(interface{ Len() int }); ok {
+		// A bytes.Reader says how much is left: counts are bounded by it.
+		d.left = int64(l.Len())
+	}
 	st, err := d.state()
 	if err != nil {
 		return d.n, err
@@ -188,6 +192,7 @@ type decoder struct {
 	n     int64
 	crc   uint32
 	stage []byte // read but not yet checksummed
+	left  int64  // bytes the reader had at the start, when it says (else 0)
 }
 
 func (d *decoder) ReadByte() (byte, error) {
@@ -280,8 +285,14 @@ func (d *decoder) str() (string, error) {
 	return string(b), err
 }
 
-// prealloc bounds capacities taken from untrusted counts.
-func prealloc(n uint64) int { return int(min(n, 1<<16)) }
+// prealloc bounds capacities taken from untrusted counts: by the bytes
+// left when the reader says (every item takes at least one), else 1<<16.
+func (d *decoder) prealloc(n uint64) int {
+	if left := d.left - d.n; left > 0 {
+		return int(min(n, uint64(left)))
+	}
+	return int(min(n, 1<<16))
+}
 
 func (d *decoder) state() (state, error) {
 	st := newState()
@@ -345,7 +356,8 @@ func (d *decoder) documents(st *state) error {
 	if ndocs > math.MaxUint32 {
 		return d.corrupt(nil, "document count %d", ndocs)
 	}
-	st.docID = make([]string, 0, prealloc(ndocs))
+	st.docID = make([]string, 0, d.prealloc(ndocs))
+	st.byID = make(map[string]uint32, d.prealloc(ndocs))
 	for i := range ndocs {
 		id, err := d.str()
 		if err != nil {
@@ -371,8 +383,9 @@ func (d *decoder) terms(st *state, dl []uint64) error {
 	if nterms > math.MaxUint32 {
 		return d.corrupt(nil, "term count %d", nterms)
 	}
-	st.terms = make([]string, 0, prealloc(nterms))
-	st.post = make([]postings, 0, prealloc(nterms))
+	st.terms = make([]string, 0, d.prealloc(nterms))
+	st.post = make([]postings, 0, d.prealloc(nterms))
+	st.tid = make(map[string]uint32, d.prealloc(nterms))
 	for t := range uint32(nterms) {
 		term, err := d.str()
 		if err != nil {
