@@ -14,6 +14,7 @@ import (
 )
 
 func main() {
+	hugeHeap(hugeHeapBytes)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// A missing .env is fine: the environment and defaults still apply.
 	if err := godotenv.Load(); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// TestHugeHeap: after hugeHeap, memory the heap hands out next lies in a
+// range the kernel marks for huge pages ("hg" in /proc/self/smaps), and a
+// large allocation touched end to end is backed by some.
+func TestHugeHeap(t *testing.T) {
+	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	if err != nil || bytes.Contains(mode, []byte("[never]")) {
+		t.Skipf("no transparent huge pages here (%q, %v)", mode, err)
+	}
+	hugeHeap(64 << 20)
+	b := make([]byte, 32<<20)
+	for i := range b {
+		b[i] = 1
+	}
+	addr := uint64(uintptr(unsafe.Pointer(&b[0])))
+	flags, anonHuge := smapsOf(t, addr)
+	if !strings.Contains(flags, " hg") {
+		t.Fatalf("the heap's next allocation (at %#x) is in a range without huge pages (VmFlags:%s)", addr, flags)
+	}
+	if anonHuge == 0 {
+		t.Errorf("32 MiB touched in a huge-page range, none backed by huge pages")
+	}
+}
+
+// smapsOf returns the VmFlags and AnonHugePages (kB) of the mapping of
+// /proc/self/smaps that holds addr.
+func smapsOf(t *testing.T, addr uint64) (flags string, anonHuge int) {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Skip(err)
+	}
+	in := false
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line := sc.Text()
+		if lo, hi, ok := strings.Cut(strings.Fields(line+" ")[0], "-"); ok && !strings.HasSuffix(line, ":") {
+			l, err1 := strconv.ParseUint(lo, 16, 64)
+			h, err2 := strconv.ParseUint(hi, 16, 64)
+			if err1 == nil && err2 == nil {
+				in = l <= addr && addr < h
+				continue
+			}
+		}
+		if !in {
+			continue
+		}
+		if v, ok := strings.CutPrefix(line, "VmFlags:"); ok {
+			flags = v
+		}
+		if v, ok := strings.CutPrefix(line, "AnonHugePages:"); ok {
+			anonHuge, _ = strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+		}
+	}
+	return flags, anonHuge
+}
