@@ -232,8 +232,8 @@ func (ix *Index) readChunkTable(r *bufio.Reader) ([]chunkRef, int, error) {
 type vectorRows struct {
 	sec  *sectionReader
 	data []byte // the whole payload; only checked blocks are read
-	// checked receives, block by block in order, what check found: nil
-	// for a block that checks out, then the first error, if any.
+	// checked receives, block by block in order, what check found for heap
+	// rows: nil for a block that checks out, then the first error, if any.
 	checked chan error
 	// fill reads bytes [lo, hi) of the payload into data; nil when data
 	// is a mapping, which the kernel fills as it is read.
@@ -246,15 +246,14 @@ type vectorRows struct {
 // when the chromem-go collection that holds its rows, col, is collected.
 func openVectorRows(f *os.File, sec *sectionReader, col *chromem.Collection, mapping bool) (*vectorRows, error) {
 	_, off, n := sec.r.Outer()
-	checked := make(chan error, sectionSums(n)+1)
 	if n == 0 {
-		return &vectorRows{sec: sec, checked: checked}, nil
+		return &vectorRows{sec: sec}, nil
 	}
 	if mapping && littleEndian && off%int64(os.Getpagesize()) == 0 && int64(int(n)) == n {
 		data, err := mapRegion(f, off, n)
 		if err == nil {
 			runtime.AddCleanup(col, func(b []byte) { _ = unmapRegion(b) }, data)
-			return &vectorRows{sec: sec, data: data, checked: checked}, nil
+			return &vectorRows{sec: sec, data: data}, nil
 		}
 		// Not mappable here (a file system without mmap): read instead.
 	}
@@ -267,6 +266,7 @@ func openVectorRows(f *os.File, sec *sectionReader, col *chromem.Collection, map
 		_, err := sec.r.ReadAt(data[lo:hi], lo)
 		return err
 	}
+	checked := make(chan error, sectionSums(n))
 	return &vectorRows{sec: sec, data: data, fill: fill, checked: checked}, nil
 }
 
