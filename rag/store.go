@@ -306,12 +306,13 @@ func Load(ctx context.Context, path string, opts Options) (*Index, error) {
 	return ix, nil
 }
 
-// loadSections decodes the snapshot's sections into ix, on three
-// goroutines: the manifest then the chunks into chromem-go on one (the
-// longest part); the two BM25 indexes and the quantised index on another;
-// the vectors' checksums on a third, ahead of the chunks that wait for them
-// (see addChunks). Only the chunks need the manifest, so on two cores the
-// rest overlaps its decoding. A damaged manifest is reported as such, before
+// loadSections decodes the snapshot's sections into ix: the manifest then
+// the chunks into chromem-go on one goroutine; the two BM25 indexes and the
+// quantised index on another; vectors read onto the heap (no mapping) on a
+// third, a few blocks ahead of the chunks that wait for them (see
+// addChunks). Only the chunks need the manifest, so on two cores the rest
+// overlaps its decoding. Mapped vectors are not read here: ix.vectorsCheck
+// checks them when something first reads them. A damaged manifest is reported as such, before
 // anything a damaged later section says (the texts are lost); a damaged
 // later section is a *CorruptIndexError with the texts intact.
 func (ix *Index) loadSections(ctx context.Context, f *os.File, path string, snap snapshot) error {

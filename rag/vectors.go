@@ -228,10 +228,11 @@ func (ix *Index) readChunkTable(r *bufio.Reader) ([]chunkRef, int, error) {
 }
 
 // vectorRows is the vectors section as Load reads it: the payload, mapped
-// or on the heap, checked block by block as rows are handed on.
+// (checked when first read, see checkMapped) or on the heap (checked block
+// by block as rows are handed on, see check).
 type vectorRows struct {
 	sec  *sectionReader
-	data []byte // the whole payload; only checked blocks are read
+	data []byte // the whole payload; no row is read before its block is checked
 	// checked receives, block by block in order, what check found for heap
 	// rows: nil for a block that checks out, then the first error, if any.
 	checked chan error
