@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -462,4 +463,79 @@ func TestLoadRebuildsMissingQuantised(t *testing.T) {
 			t.Errorf("noMap %v: dense results %v after the rebuild, want %v", noMap, g, w)
 		}
 	}
+}
+
+// TestLoadLeavesVectorsUntouched: loading reads no page of the mapped
+// vectors (chromem-go is handed the rows without reading them, and they are
+// checked through read(2)), so none is resident in the process after Load;
+// chromem-go's own scan then reads them all.
+func TestLoadLeavesVectorsUntouched(t *testing.T) {
+	t.Parallel()
+	mappingWorks(t)
+	if _, err := os.Stat("/proc/self/smaps"); err != nil {
+		t.Skip("no /proc/self/smaps here")
+	}
+	f := newFake(t)
+	path, _ := savedIndex(t, f, manyChunkArticles())
+	ix, err := Load(t.Context(), path, Options{Embedder: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ix.mapped) < 16*os.Getpagesize() {
+		t.Fatalf("%d bytes of mapped vectors: the test wants more pages", len(ix.mapped))
+	}
+	if rss := residentKB(t, ix.mapped); rss != 0 {
+		t.Fatalf("%d kB of the mapped vectors resident after Load, want none", rss)
+	}
+	if _, err := ix.Search(t.Context(), "rapport incident", SearchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if rss := residentKB(t, ix.mapped); rss != 0 {
+		t.Fatalf("%d kB of the mapped vectors resident after a search through the quantised index, want none", rss)
+	}
+	if _, err := ix.Search(t.Context(), "rapport incident", SearchOptions{Retriever: "chromem"}); err != nil {
+		t.Fatal(err)
+	}
+	if rss, all := residentKB(t, ix.mapped), len(ix.mapped)/1024; rss < all/2 {
+		t.Fatalf("%d kB of %d resident after chromem-go's scan: the measure sees nothing", rss, all)
+	}
+}
+
+// residentKB is the Rss, in kB, of the mapping of /proc/self/smaps that
+// holds b (b is one whole mapping).
+func residentKB(t *testing.T, b []byte) int {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := uint64(uintptr(unsafe.Pointer(&b[0])))
+	in, found := false, false
+	for line := range strings.Lines(string(data)) {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		if lo, hi, ok := strings.Cut(fields[0], "-"); ok && !strings.HasSuffix(fields[0], ":") {
+			l, err1 := strconv.ParseUint(lo, 16, 64)
+			h, err2 := strconv.ParseUint(hi, 16, 64)
+			if err1 == nil && err2 == nil {
+				in = l <= addr && addr < h
+				found = found || in
+				continue
+			}
+		}
+		if v, ok := strings.CutPrefix(line, "Rss:"); ok && in {
+			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb
+		}
+	}
+	if !found {
+		t.Fatalf("no mapping at %#x in /proc/self/smaps", addr)
+	}
+	t.Fatalf("no Rss line for the mapping at %#x", addr)
+	return 0
 }
