@@ -307,10 +307,10 @@ func Load(ctx context.Context, path string, opts Options) (*Index, error) {
 }
 
 // loadSections decodes the snapshot's sections into ix: the manifest then
-// the chunks into chromem-go on one goroutine; the two BM25 indexes and the
-// quantised index on another; vectors read onto the heap (no mapping) on a
-// third, a few blocks ahead of the chunks that wait for them (see
-// addChunks). Only the chunks need the manifest, so on two cores the rest
+// the chunks into chromem-go on one goroutine; each BM25 index and the
+// quantised index on one of their own; vectors read onto the heap (no
+// mapping) on another, a few blocks ahead of the chunks that wait for them
+// (see addChunks). Only the chunks need the manifest, so on two cores the rest
 // overlaps its decoding. Mapped vectors are not read here: ix.vectorsCheck
 // checks them when something first reads them. A damaged manifest is reported as such, before
 // anything a damaged later section says (the texts are lost); a damaged
@@ -345,10 +345,21 @@ func (ix *Index) loadSections(ctx context.Context, f *os.File, path string, snap
 		} else {
 			g.Go(func() error { return rows.check(gctx) })
 		}
+		// Three goroutines: the BM25 over chunks is the longest of them.
 		g.Go(func() error {
 			var err error
-			lex, doc, vec, quantised, err = readIndexes(gctx, f, snap, !ix.opts.noMap)
+			lex, err = readLexical(snap.lex)
 			return err
+		})
+		g.Go(func() error {
+			var err error
+			doc, err = readLexical(snap.doc)
+			return err
+		})
+		g.Go(func() error {
+			var err error
+			vec, quantised, err = openQuantised(f, snap.quantised, !ix.opts.noMap)
+			return asSectionError(snap.quantised, err)
 		})
 	}
 	man, err := snap.readManifest(ctx)
@@ -407,22 +418,13 @@ func (ix *Index) loadSections(ctx context.Context, f *os.File, path string, snap
 // errStop stops a load's goroutines once it knows its error.
 var errStop = errors.New("load stopped")
 
-// readIndexes reads the two BM25 indexes and opens the quantised index,
-// mapped when mapping is true and the platform allows it.
-func readIndexes(ctx context.Context, f *os.File, snap snapshot, mapping bool) (lex, doc *lexical.Index, vec *vecindex.Index, quantised []byte, err error) {
-	lex = lexical.New(lexical.DefaultParams())
-	if err := readInto(snap.lex, lex); err != nil {
-		return nil, nil, nil, nil, asSectionError(snap.lex, err)
+// readLexical reads a BM25 index section.
+func readLexical(s *sectionReader) (*lexical.Index, error) {
+	ix := lexical.New(lexical.DefaultParams())
+	if err := readInto(s, ix); err != nil {
+		return nil, asSectionError(s, err)
 	}
-	doc = lexical.New(lexical.DefaultParams())
-	if err := readInto(snap.doc, doc); err != nil {
-		return nil, nil, nil, nil, asSectionError(snap.doc, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	vec, quantised, err = openQuantised(f, snap.quantised, mapping)
-	return lex, doc, vec, quantised, asSectionError(snap.quantised, err)
+	return ix, nil
 }
 
 // asSectionError attributes err, if it is not already, to section s.

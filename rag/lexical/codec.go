@@ -363,10 +363,12 @@ func (d *decoder) documents(st *state) error {
 		if err != nil {
 			return d.corrupt(err, "document %d", i)
 		}
-		if _, dup := st.byID[id]; dup {
+		// One hash of id: a duplicate leaves the map's size unchanged.
+		before := len(st.byID)
+		st.byID[id] = uint32(i)
+		if len(st.byID) == before {
 			return d.corrupt(nil, "document %d: duplicate id %q", i, id)
 		}
-		st.byID[id] = uint32(i)
 		st.docID = append(st.docID, id)
 	}
 	st.n = len(st.docID)
@@ -391,7 +393,9 @@ func (d *decoder) terms(st *state, dl []uint64) error {
 		if err != nil {
 			return d.corrupt(err, "term %d", t)
 		}
-		if _, dup := st.tid[term]; dup {
+		before := len(st.tid)
+		st.tid[term] = t
+		if len(st.tid) == before {
 			return d.corrupt(nil, "term %d: duplicate %q", t, term)
 		}
 		df, err := d.uvarint()
@@ -409,7 +413,6 @@ func (d *decoder) terms(st *state, dl []uint64) error {
 		if err != nil {
 			return d.corrupt(nil, "term %d postings: %v", t, err)
 		}
-		st.tid[term] = t
 		st.terms = append(st.terms, term)
 		st.post = append(st.post, postings{data: list, n: uint32(df), last: last})
 	}
