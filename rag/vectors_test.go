@@ -12,13 +12,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 	"unsafe"
 
 	"github.com/veille/veille/rag/article"
+	"github.com/veille/veille/rag/ragtest"
 )
 
 // embeddingSpots counts the chunks whose embedding, as chromem-go holds it,
@@ -472,9 +472,6 @@ func TestLoadRebuildsMissingQuantised(t *testing.T) {
 func TestLoadLeavesVectorsUntouched(t *testing.T) {
 	t.Parallel()
 	mappingWorks(t)
-	if _, err := os.Stat("/proc/self/smaps"); err != nil {
-		t.Skip("no /proc/self/smaps here")
-	}
 	f := newFake(t)
 	path, _ := savedIndex(t, f, manyChunkArticles())
 	ix, err := Load(t.Context(), path, Options{Embedder: f})
@@ -501,41 +498,17 @@ func TestLoadLeavesVectorsUntouched(t *testing.T) {
 	}
 }
 
-// residentKB is the Rss, in kB, of the mapping of /proc/self/smaps that
-// holds b (b is one whole mapping).
+// residentKB is the Rss, in kB, of the mapping that holds b (b is one
+// whole mapping).
 func residentKB(t *testing.T, b []byte) int {
 	t.Helper()
-	data, err := os.ReadFile("/proc/self/smaps")
-	if err != nil {
-		t.Fatal(err)
+	m, ok := ragtest.SmapsAt(t, uintptr(unsafe.Pointer(&b[0])))
+	if !ok {
+		t.Fatalf("no mapping holds %p in /proc/self/smaps", &b[0])
 	}
-	addr := uint64(uintptr(unsafe.Pointer(&b[0])))
-	in, found := false, false
-	for line := range strings.Lines(string(data)) {
-		fields := strings.Fields(line)
-		if len(fields) == 0 {
-			continue
-		}
-		if lo, hi, ok := strings.Cut(fields[0], "-"); ok && !strings.HasSuffix(fields[0], ":") {
-			l, err1 := strconv.ParseUint(lo, 16, 64)
-			h, err2 := strconv.ParseUint(hi, 16, 64)
-			if err1 == nil && err2 == nil {
-				in = l <= addr && addr < h
-				found = found || in
-				continue
-			}
-		}
-		if v, ok := strings.CutPrefix(line, "Rss:"); ok && in {
-			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb
-		}
+	rss, ok := m.KB["Rss"]
+	if !ok {
+		t.Fatal("no Rss for the mapping in /proc/self/smaps")
 	}
-	if !found {
-		t.Fatalf("no mapping at %#x in /proc/self/smaps", addr)
-	}
-	t.Fatalf("no Rss line for the mapping at %#x", addr)
-	return 0
+	return rss
 }

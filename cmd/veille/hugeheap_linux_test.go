@@ -1,13 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/veille/veille/rag/ragtest"
 )
 
 // TestHugeHeap: after hugeHeap, memory the heap hands out next lies in a
@@ -26,12 +26,14 @@ func TestHugeHeap(t *testing.T) {
 	for i := range b {
 		b[i] = 1
 	}
-	addr := uint64(uintptr(unsafe.Pointer(&b[0])))
-	flags, anonHuge := smapsOf(t, addr)
-	if !strings.Contains(flags, " hg") {
-		t.Fatalf("the heap's next allocation (at %#x) is in a range without huge pages (VmFlags:%s)", addr, flags)
+	m, ok := ragtest.SmapsAt(t, uintptr(unsafe.Pointer(&b[0])))
+	if !ok {
+		t.Fatalf("no mapping holds %p in /proc/self/smaps", &b[0])
 	}
-	if anonHuge == 0 {
+	if !strings.Contains(m.Flags, " hg") {
+		t.Fatalf("the heap's next allocation (at %p) is in a range without huge pages (VmFlags:%s)", &b[0], m.Flags)
+	}
+	if m.KB["AnonHugePages"] == 0 {
 		t.Errorf("32 MiB touched in a huge-page range, none backed by huge pages")
 	}
 }
@@ -64,42 +66,4 @@ func TestHugeHeapSize(t *testing.T) {
 	if memTotal() == 0 {
 		t.Error("memTotal read nothing from /proc/meminfo")
 	}
-}
-
-// smapsOf returns the VmFlags and AnonHugePages (kB) of the mapping of
-// /proc/self/smaps that holds addr.
-func smapsOf(t *testing.T, addr uint64) (flags string, anonHuge int) {
-	t.Helper()
-	data, err := os.ReadFile("/proc/self/smaps")
-	if err != nil {
-		t.Skip(err)
-	}
-	in := false
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line := sc.Text()
-		fields := strings.Fields(line)
-		if len(fields) == 0 {
-			continue
-		}
-		// A mapping's header line starts with its range, lo-hi in hex.
-		if lo, hi, ok := strings.Cut(fields[0], "-"); ok && !strings.HasSuffix(fields[0], ":") {
-			l, err1 := strconv.ParseUint(lo, 16, 64)
-			h, err2 := strconv.ParseUint(hi, 16, 64)
-			if err1 == nil && err2 == nil {
-				in = l <= addr && addr < h
-				continue
-			}
-		}
-		if !in {
-			continue
-		}
-		if v, ok := strings.CutPrefix(line, "VmFlags:"); ok {
-			flags = v
-		}
-		if v, ok := strings.CutPrefix(line, "AnonHugePages:"); ok {
-			anonHuge, _ = strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-		}
-	}
-	return flags, anonHuge
 }
