@@ -644,19 +644,20 @@ func readGobManifest(r *sectionReader) (*manifest, error) {
 	return &m, nil
 }
 
-// readInto decodes a lexical index from a whole section, read in one piece
-// (so that the decoder knows its size and sizes its tables at once).
+// readInto decodes a lexical index from a whole section, read in one piece:
+// the decoder sizes its tables from it, and the posting lists are slices
+// of it.
 func readInto(r *sectionReader, ix *lexical.Index) error {
 	data, err := r.readAll()
 	if err != nil {
 		return err
 	}
-	br := bytes.NewReader(data)
-	if _, err := ix.ReadFrom(br); err != nil {
+	n, err := ix.Decode(data)
+	if err != nil {
 		return err
 	}
-	if br.Len() > 0 {
-		return &sectionError{Section: r.name, Err: fmt.Errorf("%d bytes after its data", br.Len())}
+	if n < len(data) {
+		return &sectionError{Section: r.name, Err: fmt.Errorf("%d bytes after its data", len(data)-n)}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package lexical
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -156,9 +157,6 @@ func (e *encoder) str(s string) {
 // truncated input, ErrVersion for an unknown format version, ErrNotEmpty
 // when ix holds documents, or the reader's own error.
 func (ix *Index) ReadFrom(r io.Reader) (int64, error) {
-	if ix.Len() > 0 {
-		return 0, fmt.Errorf("read lexical index: %w", ErrNotEmpty)
-	}
 	br, ok := r.(byteReader)
 	if !ok {
 		br = bufio.NewReaderSize(r, 64<<10)
@@ -167,6 +165,25 @@ func (ix *Index) ReadFrom(r io.Reader) (int64, error) {
 	if l, ok := r.(interface{ Len() int }); ok {
 		// A bytes.Reader says how much is left: counts are bounded by it.
 		d.left = int64(l.Len())
+	}
+	return ix.read(d)
+}
+
+// Decode reads an index written by WriteTo from data, as ReadFrom does, and
+// says how many bytes the encoding took (data may go on after it). The
+// index keeps data: its posting lists are slices of it rather than copies,
+// so the caller must not change it afterwards.
+func (ix *Index) Decode(data []byte) (int, error) {
+	br := bytes.NewReader(data)
+	d := &decoder{r: br, stage: make([]byte, 0, 32<<10), left: int64(len(data)), data: data, seek: br}
+	n, err := ix.read(d)
+	return int(n), err
+}
+
+// read decodes the index from d into ix.
+func (ix *Index) read(d *decoder) (int64, error) {
+	if ix.Len() > 0 {
+		return 0, fmt.Errorf("read lexical index: %w", ErrNotEmpty)
 	}
 	st, err := d.state()
 	if err != nil {
@@ -193,6 +210,10 @@ type decoder struct {
 	crc   uint32
 	stage []byte // read but not yet checksummed
 	left  int64  // bytes the reader had at the start, when it says (else 0)
+	// data is the whole input when the decoder reads a byte slice (Decode):
+	// byte strings are then slices of it, and seek skips over them.
+	data []byte
+	seek io.Seeker
 }
 
 func (d *decoder) ReadByte() (byte, error) {
@@ -267,6 +288,19 @@ func (d *decoder) bytes() ([]byte, error) {
 	l, err := d.uvarint()
 	if err != nil {
 		return nil, err
+	}
+	if d.data != nil {
+		if l > uint64(int64(len(d.data))-d.n) {
+			return nil, io.ErrUnexpectedEOF
+		}
+		b := d.data[d.n : d.n+int64(l) : d.n+int64(l)]
+		if _, err := d.seek.Seek(int64(l), io.SeekCurrent); err != nil {
+			return nil, err
+		}
+		d.n += int64(l)
+		d.sum()
+		d.crc = crc32.Update(d.crc, castagnoli, b)
+		return b, nil
 	}
 	const chunk = 64 << 10
 	buf := make([]byte, 0, min(l, chunk))

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -255,4 +257,77 @@ func FuzzReadFrom(f *testing.F) {
 		}
 		ix.Search([]string{"a", "b"}, 3, nil)
 	})
+}
+
+// FuzzDecode: Decode takes exactly what ReadFrom takes, and reads it as the
+// same index.
+func FuzzDecode(f *testing.F) {
+	f.Add(encode(f, New(DefaultParams())))
+	f.Add(encode(f, build(f, tiny...)))
+	f.Add(encode(f, churned(f)))
+	f.Add([]byte(magic))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		want := New(DefaultParams())
+		wn, werr := want.ReadFrom(bytes.NewReader(data))
+		got := New(DefaultParams())
+		gn, gerr := got.Decode(slices.Clone(data))
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("ReadFrom: %v; Decode: %v", werr, gerr)
+		}
+		if gerr != nil {
+			if got.Len() != 0 || !errors.Is(gerr, ErrCorrupt) && !errors.Is(gerr, ErrVersion) {
+				t.Fatalf("Decode: %v, Len %d after it", gerr, got.Len())
+			}
+			return
+		}
+		if int64(gn) != wn || !bytes.Equal(encode(t, got), encode(t, want)) {
+			t.Fatalf("Decode read %d bytes as another index than ReadFrom's %d", gn, wn)
+		}
+	})
+}
+
+// TestDecodeKeepsItsInput: a decoded index's posting lists are slices of
+// the input, and adding to it or compacting it never writes into the input.
+func TestDecodeKeepsItsInput(t *testing.T) {
+	t.Parallel()
+	data := encode(t, churned(t))
+	kept := slices.Clone(data)
+	ix := New(DefaultParams())
+	if _, err := ix.Decode(data); err != nil {
+		t.Fatal(err)
+	}
+	lo, hi := &data[0], &data[len(data)-1]
+	inside := 0
+	for _, p := range ix.post {
+		if len(p.data) > 0 && uintptr(unsafe.Pointer(&p.data[0])) >= uintptr(unsafe.Pointer(lo)) && uintptr(unsafe.Pointer(&p.data[0])) <= uintptr(unsafe.Pointer(hi)) {
+			inside++
+		}
+	}
+	if inside != len(ix.post) {
+		t.Fatalf("%d of %d posting lists are slices of the input", inside, len(ix.post))
+	}
+	for i := range 50 {
+		ix.Add(fmt.Sprintf("new%d", i), []string{"t1", "t2", "boom", fmt.Sprintf("n%d", i)})
+	}
+	for i := range 100 {
+		ix.Remove(fmt.Sprintf("d%d", i))
+	}
+	ix.Add("d150", []string{"t3"}) // replaces, and may compact
+	if !bytes.Equal(data, kept) {
+		t.Fatal("adding to a decoded index wrote into its input")
+	}
+	want := New(DefaultParams())
+	if _, err := want.ReadFrom(bytes.NewReader(kept)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		want.Add(fmt.Sprintf("new%d", i), []string{"t1", "t2", "boom", fmt.Sprintf("n%d", i)})
+	}
+	for i := range 100 {
+		want.Remove(fmt.Sprintf("d%d", i))
+	}
+	want.Add("d150", []string{"t3"})
+	if !bytes.Equal(encode(t, ix), encode(t, want)) {
+		t.Fatal("a decoded index, changed, differs from a read one changed the same way")
+	}
 }
