@@ -334,7 +334,7 @@ func (ix *Index) loadSections(ctx context.Context, f *os.File, path string, snap
 		}
 		if rows.mapped() {
 			ix.vectorsCheck = &lazyCheck{release: func() { _ = f.Close() }, check: func(ctx context.Context) error {
-				if err := rows.checkMapped(ctx); err != nil {
+				if err := rows.sec.checkAll(ctx); err != nil {
 					if ctx.Err() != nil {
 						return fmt.Errorf("check vectors of %s: %w", path, ctx.Err())
 					}
@@ -358,7 +358,7 @@ func (ix *Index) loadSections(ctx context.Context, f *os.File, path string, snap
 		})
 		g.Go(func() error {
 			var err error
-			vec, quantised, err = openQuantised(f, snap.quantised, !ix.opts.noMap)
+			vec, quantised, err = openQuantised(gctx, f, snap.quantised, !ix.opts.noMap)
 			return asSectionError(snap.quantised, err)
 		})
 	}

@@ -228,17 +228,15 @@ func (ix *Index) readChunkTable(r *bufio.Reader) ([]chunkRef, int, error) {
 }
 
 // vectorRows is the vectors section as Load reads it: the payload, mapped
-// (checked when first read, see checkMapped) or on the heap (checked block
+// (checked when first read, see sectionReader.checkAll) or on the heap (checked block
 // by block as rows are handed on, see check).
 type vectorRows struct {
 	sec  *sectionReader
 	data []byte // the whole payload; no row is read before its block is checked
+	heap bool   // data was allocated to be read into, not mapped
 	// checked receives, block by block in order, what check found for heap
 	// rows: nil for a block that checks out, then the first error, if any.
 	checked chan error
-	// fill reads bytes [lo, hi) of the payload into data; nil when data
-	// is a mapping, which the kernel fills as it is read.
-	fill func(lo, hi int64) error
 }
 
 // openVectorRows makes the payload of sec (in f) readable in place: mapped
@@ -263,12 +261,8 @@ func openVectorRows(f *os.File, sec *sectionReader, col *chromem.Collection, map
 	}
 	vals := make([]float32, n/4)
 	data := unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), n)
-	fill := func(lo, hi int64) error {
-		_, err := sec.r.ReadAt(data[lo:hi], lo)
-		return err
-	}
 	checked := make(chan error, sectionSums(n))
-	return &vectorRows{sec: sec, data: data, fill: fill, checked: checked}, nil
+	return &vectorRows{sec: sec, data: data, heap: true, checked: checked}, nil
 }
 
 // check checks every block of heap rows in order, saying each result on v.checked
@@ -295,7 +289,7 @@ func (v *vectorRows) row(n, dim int) []float32 {
 }
 
 // mapped reports whether the rows are a mapping of the file.
-func (v *vectorRows) mapped() bool { return v.fill == nil && len(v.data) > 0 }
+func (v *vectorRows) mapped() bool { return !v.heap && len(v.data) > 0 }
 
 // addChunks puts the chunks back into the collection, with their metadata
 // rebuilt from the manifest and their vectors from rows (loadSections
@@ -339,30 +333,6 @@ func (ix *Index) addChunks(ctx context.Context, refs []chunkRef, dim int, rows *
 	return nil
 }
 
-// checkMapped checks every block of mapped rows through read(2) into one
-// reused buffer, not through the mapping (the kernel copies page cache
-// pages several times faster than this process first touches them mapped:
-// measured in BENCHMARKS.md), so that checking does not fault the mapping
-// in. The file is never written in place (writers rename a new one over
-// it): the bytes checked are the bytes mapped.
-func (v *vectorRows) checkMapped(ctx context.Context) error {
-	n := int64(len(v.data))
-	buf := make([]byte, min(sectionBlock, n))
-	for b := range sectionSums(n) {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		p := buf[:min(sectionBlock, n-b*sectionBlock)]
-		if _, err := v.sec.r.ReadAt(p, b*sectionBlock); err != nil {
-			return &sectionError{Section: v.sec.name, Err: fmt.Errorf("block %d: %w", b, err)}
-		}
-		if err := v.sec.checkBlock(p, b); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // lazyCheck runs a check when it is first needed and remembers the
 // outcome: a damaged section stays damaged. A check that a done context
 // stopped is run again next time. A nil *lazyCheck has nothing to check.
@@ -398,13 +368,8 @@ func (c *lazyCheck) run(ctx context.Context) error {
 // checkBlock reads block b of heap rows into data, checks it and puts its
 // floats in the machine's byte order.
 func (v *vectorRows) checkBlock(b int64) error {
-	lo, hi := b*sectionBlock, min((b+1)*sectionBlock, int64(len(v.data)))
-	if v.fill != nil {
-		if err := v.fill(lo, hi); err != nil {
-			return &sectionError{Section: v.sec.name, Err: fmt.Errorf("block %d: %w", b, err)}
-		}
-	}
-	if err := v.sec.checkBlock(v.data[lo:hi], b); err != nil {
+	lo, hi := b*sectionBlock, b*sectionBlock+v.sec.blockLen(b)
+	if err := v.sec.readBlock(v.data[lo:hi], b); err != nil {
 		return err
 	}
 	if !littleEndian {
@@ -480,7 +445,7 @@ func chunkMeta(a *storedArticle) map[string]string {
 // check at load keeps a damaged file from ever answering. A mapped section
 // is checked through read(2), without touching the mapping, so that its
 // pages count in the process's memory only once a query reads them.
-func openQuantised(f *os.File, sec *sectionReader, mapping bool) (*vecindex.Index, []byte, error) {
+func openQuantised(ctx context.Context, f *os.File, sec *sectionReader, mapping bool) (*vecindex.Index, []byte, error) {
 	_, off, n := sec.r.Outer()
 	if n == 0 {
 		return nil, nil, nil
@@ -498,9 +463,9 @@ func openQuantised(f *os.File, sec *sectionReader, mapping bool) (*vecindex.Inde
 		}
 	}
 	if region != nil {
-		// Checked through read(2), not through the mapping (see
-		// addChunks): a query then faults in only the columns it reads.
-		if _, err := io.Copy(io.Discard, sec); err != nil {
+		// Checked through read(2), not through the mapping: a query then
+		// faults in only the columns it reads.
+		if err := sec.checkAll(ctx); err != nil {
 			_ = unmapRegion(region)
 			return nil, nil, err
 		}
